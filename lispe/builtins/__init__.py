@@ -1,0 +1,7 @@
+"""The core library: importing this package registers every core builtin."""
+
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -1,0 +1,1 @@
+"""Libraries loaded by `(use 'name)`: see `lispe.registry.LIBRARIES`."""

@@ -1,0 +1,8 @@
+"""lispe_torch: importing this package registers every function of every family module."""
+
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_module.name}")

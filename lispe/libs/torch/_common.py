@@ -1,0 +1,235 @@
+"""What every lispe_torch family module shares: argument checks, LispE data <-> tensor
+conversion (torch spec §1.7, §1.8), device names with the fallback of DECISIONS.md 2, and the
+printed form and type atom of tensors (§1.5, §1.6).
+"""
+
+import array
+import sys
+
+import torch
+
+from ...errors import LispError
+from ...printer import register_printer, format_number
+from ...values import (Floats, Integers, Numbers, Shorts, register_type_name)
+
+LIBRARY = "lispe_torch"
+
+# LispE data -> tensor -------------------------------------------------------------------
+
+_ARRAY_DTYPES = {"f": torch.float32, "d": torch.float64, "q": torch.int64, "h": torch.int16,
+                 "l": torch.int64, "i": torch.int32, "b": torch.int8, "B": torch.uint8}
+
+
+def _nested_to_tensor(data, fname):
+    if all(isinstance(x, bool) or x is None for x in data):
+        pass
+    elif all(type(x) is int or isinstance(x, bool) for x in data):
+        return torch.tensor([int(x) for x in data], dtype=torch.int64)
+    elif all(isinstance(x, (int, float)) for x in data):
+        return torch.tensor(data, dtype=torch.float64)
+    if data and all(isinstance(x, (list, array.array, torch.Tensor)) for x in data):
+        rows = [to_tensor(x, fname) for x in data]
+        if len({tuple(r.shape) for r in rows}) != 1:
+            raise LispError(f"Error in {fname}: nested lists must all have the same shape")
+        dtype = rows[0].dtype if len({r.dtype for r in rows}) == 1 else torch.float64
+        return torch.stack([r.to(dtype) for r in rows])
+    if not data:
+        return torch.tensor([], dtype=torch.float32)
+    raise LispError(f"Error in {fname}: Unsupported type for tensor conversion")
+
+
+def to_tensor(value, fname="tensor_create"):
+    """A tensor from LispE data: typed lists without a Python loop, nested lists, numbers."""
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, array.array):
+        dtype = _ARRAY_DTYPES.get(value.typecode)
+        if dtype is None:
+            raise LispError(f"Error in {fname}: Unsupported type for tensor conversion")
+        if len(value) == 0:
+            return torch.empty(0, dtype=dtype)
+        return torch.frombuffer(bytearray(value), dtype=dtype)
+    if isinstance(value, bool):
+        return torch.tensor(value)
+    if isinstance(value, int):
+        return torch.tensor(value, dtype=torch.int64)
+    if isinstance(value, float):
+        return torch.tensor(value, dtype=torch.float64)
+    if isinstance(value, list):
+        return _nested_to_tensor(value, fname)
+    raise LispError(f"Error in {fname}: Unsupported type for tensor conversion "
+                    f"(got {type(value).__name__})")
+
+
+def check_tensor(value, fname, what="First argument"):
+    """`value` if it is a tensor, else `Error: <what> must be a tensor`."""
+    if not isinstance(value, torch.Tensor):
+        raise LispError(f"Error: {what} must be a tensor (in {fname}, got {describe(value)})")
+    return value
+
+
+def check_int(value, fname, what="argument"):
+    """`value` as an int if it is an integer (not a float), else a LispE error."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, torch.Tensor) and value.dim() == 0 and not value.is_floating_point():
+            return int(value)
+        raise LispError(f"Error in {fname}: {what} must be an integer (got {describe(value)})")
+    return int(value)
+
+
+def check_number(value, fname, what="argument"):
+    """`value` as a float if it is a number (or a 0-dim tensor), else a LispE error."""
+    if isinstance(value, torch.Tensor) and value.dim() == 0:
+        return float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise LispError(f"Error in {fname}: {what} must be a number (got {describe(value)})")
+    return float(value)
+
+
+def int_list(value, fname, what="shape"):
+    """A Python list of ints from a LispE list / typed list / tensor of integers."""
+    if isinstance(value, torch.Tensor):
+        value = value.tolist()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
+    if not isinstance(value, (list, array.array, tuple)):
+        raise LispError(f"Error in {fname}: {what} must be a list of integers (got {describe(value)})")
+    return [check_int(x, fname, what) for x in value]
+
+
+def describe(value):
+    """A short description of a value's kind for error messages."""
+    from ...values import type_name
+    return type_name(value)
+
+
+def wrap_errors(fname):
+    """Decorator: backend exceptions become `Error in <fname>: <message>` LispErrors."""
+    def decorate(func):
+        import functools
+
+        @functools.wraps(func)
+        def wrapper(*args):
+            try:
+                return func(*args)
+            except LispError:
+                raise
+            except Exception as e:  # noqa: BLE001 - the backend's own failure, reported as is
+                raise LispError(f"Error in {fname}: {e}") from e
+        return wrapper
+    return decorate
+
+# tensor -> LispE data -------------------------------------------------------------------
+
+
+def from_tensor(t, fname="tensor_to_list"):
+    """LispE data from a tensor (§1.8): numbers for 0-dim, typed lists for 1-D, nested lists."""
+    t = t.detach().cpu()
+    if t.dim() == 0:
+        return t.item()
+    if t.dtype in (torch.float32, torch.bfloat16, torch.float16):
+        kind, t = Floats, t.to(torch.float32)
+    elif t.dtype == torch.float64:
+        kind = Numbers
+    elif t.dtype in (torch.int64, torch.int32, torch.uint8, torch.bool):
+        kind, t = Integers, t.to(torch.int64)
+    elif t.dtype in (torch.int16, torch.int8):
+        kind, t = Shorts, t.to(torch.int16)
+    else:
+        raise LispError(f"Error in {fname}: Unsupported tensor dtype {t.dtype}")
+    if t.dim() == 1:
+        return kind.from_array(t.contiguous().numpy().tobytes())
+    return [from_tensor(row, fname) for row in t]
+
+# devices --------------------------------------------------------------------------------
+
+_warned = set()
+
+
+def best_device():
+    """cuda if present, else mps if present, else cpu."""
+    if torch.cuda.is_available():
+        return torch.device("cuda:0")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def resolve_device(name, fname="torch_to_device"):
+    """A torch.device for a LispE device name; absent accelerators fall back (DECISIONS.md 2)."""
+    if isinstance(name, torch.device):
+        return name
+    if not isinstance(name, str):
+        raise LispError(f"Error in {fname}: device must be a string (got {describe(name)})")
+    text = name.strip().lower()
+    if text == "cpu":
+        return torch.device("cpu")
+    if text == "mps" or text == "cuda" or text.startswith("cuda:"):
+        available = (torch.cuda.is_available() if text.startswith("cuda")
+                     else bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available())
+        if text.startswith("cuda:") and available:
+            try:
+                index = int(text[5:])
+            except ValueError:
+                raise LispError(f"Error: unknown device:{name}") from None
+            if index < torch.cuda.device_count():
+                return torch.device(text)
+            available = False
+        if available:
+            return torch.device("cuda:0" if text == "cuda" else text)
+        fallback = best_device()
+        if name not in _warned:
+            _warned.add(name)
+            print(f"Warning: device '{name}' is not available, using '{fallback}'", file=sys.stderr)
+        return fallback
+    raise LispError(f"Error: unknown device:{name}")
+
+# printed form and type ------------------------------------------------------------------
+
+_SCALAR_NAMES = {
+    torch.float32: "FloatType", torch.float64: "DoubleType", torch.int64: "LongType",
+    torch.int32: "IntType", torch.int16: "ShortType", torch.int8: "CharType",
+    torch.uint8: "ByteType", torch.bool: "BoolType", torch.float16: "HalfType",
+    torch.bfloat16: "BFloat16Type",
+}
+
+
+def _element_text(x, integral):
+    if isinstance(x, bool):
+        return "1" if x else "0"
+    if integral:
+        return str(int(x))
+    return f"{x:.4f}" if abs(x) >= 1e-4 and abs(x) < 1e6 else format_number(x)
+
+
+def _rows(t, integral):
+    if t.dim() == 1:
+        return [" " + _element_text(x, integral) for x in t.tolist()]
+    if t.dim() == 2:
+        return [" " + " ".join(_element_text(x, integral) for x in row) for row in t.tolist()]
+    lines = []
+    for i, sub in enumerate(t):
+        lines.append(f"({i},.,.) = ")
+        lines.extend(_rows(sub, integral))
+        lines.append("")
+    return lines
+
+
+def tensor_text(t):
+    """The printed form of a tensor: rows, then a trailer `[ CPUFloatType{2,3} ]` (§1.6)."""
+    t = t.detach()
+    backend = {"cpu": "CPU", "cuda": "CUDA", "mps": "MPS"}.get(t.device.type, t.device.type.upper())
+    scalar = _SCALAR_NAMES.get(t.dtype, str(t.dtype).replace("torch.", "") + "Type")
+    trailer = f"[ {backend}{scalar}{{{','.join(str(d) for d in t.shape)}}} ]"
+    if t.is_quantized:
+        t = t.dequantize()
+    cpu = t.cpu()
+    integral = not (cpu.is_floating_point() or cpu.is_complex()) or bool(
+        cpu.numel() and torch.all(cpu == cpu.round()))
+    if cpu.dim() == 0:
+        return _element_text(cpu.item(), integral) + "\n" + trailer
+    return "\n".join(_rows(cpu, integral) + [trailer])
+
+
+register_printer(torch.Tensor, tensor_text)
+register_type_name(torch.Tensor, "torch_tensor_")

@@ -1,0 +1,137 @@
+"""One registry for every LispE function, core or library.
+
+    from lispe.registry import builtin
+
+    @builtin("tensor_add", library="lispe_torch", signature="(tensor_add a b)")
+    def tensor_add(a, b):
+        "Element-wise sum of two tensors."
+        ...
+
+The decorator records the name, aliases, signature, one-line doc (the docstring's first line
+unless `doc=` is given), the library, and the arity read from the Python parameters
+(defaults make arguments optional, `*args` makes the function variadic).  It returns the
+function unchanged: compiled LispE code calls it directly, with positional arguments.
+
+Special forms (`if`, `setq`, ...) are registered by the compiler with `special=True` so that
+documentation, `--list` and completion see them too.
+
+`use` loads a library by name (`load_library`); `lispe --list` calls `import_all_libraries`
+so that names of libraries a program has not loaded yet are listed as well.
+"""
+
+import difflib
+import importlib
+import inspect
+from dataclasses import dataclass, field
+
+from .errors import LispError
+
+LIBRARIES = {
+    "core": "lispe.builtins",
+    "lispe_torch": "lispe.libs.torch",
+    "lispe_tiktoken": "lispe.libs.tiktoken",
+}
+
+
+@dataclass
+class Entry:
+    """What the registry knows of one LispE function."""
+
+    name: str
+    func: object
+    library: str
+    signature: str
+    doc: str
+    aliases: tuple = ()
+    min_args: int = 0
+    max_args: object = None  # None: variadic
+    special: bool = False
+    names: tuple = field(default=())
+
+
+REGISTRY = {}   # every name and alias -> Entry
+
+
+def _arity(func):
+    low, high = 0, 0
+    for p in inspect.signature(func).parameters.values():
+        if p.kind == p.VAR_POSITIONAL:
+            high = None
+        elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            if high is not None:
+                high += 1
+            if p.default is p.empty:
+                low += 1
+    return low, high
+
+
+def _default_text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value + '"'
+    return str(value)
+
+
+def _signature(name, func):
+    parts = [name]
+    for p in inspect.signature(func).parameters.values():
+        if p.kind == p.VAR_POSITIONAL:
+            parts.append(f"{p.name}...")
+        elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            if p.default is p.empty:
+                parts.append(p.name)
+            elif p.default is None:
+                parts.append(f"({p.name})")
+            else:
+                parts.append(f"({p.name} {_default_text(p.default)})")
+    return "(" + " ".join(parts) + ")"
+
+
+def builtin(name, library="core", signature=None, doc=None, aliases=(), arity=None, special=False):
+    """Register `func` as the LispE function `name` (and `aliases`) of `library`."""
+
+    def register(func):
+        low, high = arity if arity is not None else _arity(func)
+        text = doc or (inspect.getdoc(func) or "").strip().split("\n")[0]
+        entry = Entry(name, func, library, signature or _signature(name, func), text,
+                      tuple(aliases), low, high, special, (name, *aliases))
+        for n in entry.names:
+            REGISTRY[n] = entry
+        if not special:
+            func.lispe_name = name
+        return func
+
+    return register
+
+
+def load_library(name):
+    """Import the library `name` (its functions register themselves). Unknown name: LispError."""
+    name = str(name)
+    if name not in LIBRARIES:
+        known = ", ".join(sorted(LIBRARIES))
+        raise LispError(f"Error: unknown library '{name}' (known libraries: {known})", "use")
+    importlib.import_module(LIBRARIES[name])
+    return name
+
+
+def import_all_libraries():
+    """Import every known library, so that the registry lists all of their names."""
+    for name in LIBRARIES:
+        load_library(name)
+
+
+def lookup(name):
+    """The Entry registered under `name` or None."""
+    return REGISTRY.get(name)
+
+
+def entries():
+    """Every Entry once, sorted by library then name."""
+    unique = {id(e): e for e in REGISTRY.values()}
+    return sorted(unique.values(), key=lambda e: (e.library != "core", e.library, e.name))
+
+
+def closest_names(name, n=5):
+    """The registered names that look most like `name` (for 'did you mean' messages)."""
+    return difflib.get_close_matches(name, list(REGISTRY), n=n, cutoff=0.6)

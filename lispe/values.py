@@ -1,0 +1,201 @@
+"""The LispE value model.
+
+LispE values are Python values wherever the semantics match:
+
+    nil -> None          true -> True (Python False also reads as nil)
+    integer -> int       number -> float        string -> str
+    list -> list         dictionary (string keys) -> dict
+    functions and lambdas -> Python callables    tensors -> torch.Tensor
+
+Small classes cover the rest: `Symbol` (atoms), the typed lists (`Integers`, `Numbers`,
+`Floats`, `Shorts` are `array.array`s, so `torch.frombuffer`/`numpy.frombuffer` read them
+without a per-element loop; `Strings` is a list), `DictI`/`DictN` (integer / number keyed
+dictionaries), `LList`, `Pair`, `LispSet`.  `type_name` gives the `(type x)` atom for any value;
+libraries add their own kinds with `register_type_name`.
+"""
+
+import array
+import collections
+
+
+class Symbol(str):
+    """A LispE atom (the value of `'abc`)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"Symbol({str.__repr__(self)})"
+
+
+EMPTY = Symbol("")  # returned by print/println: prints as nothing
+
+
+class TypedArray(array.array):
+    """Base of the numeric typed lists: slicing and copying keep the element type."""
+
+    typecode_ = "d"
+    convert = float
+
+    def __new__(cls, data=()):
+        if isinstance(data, array.array) and data.typecode == cls.typecode_:
+            return super().__new__(cls, cls.typecode_, data)
+        return super().__new__(cls, cls.typecode_, [cls.convert(x) for x in data])
+
+    @classmethod
+    def from_array(cls, data):
+        """Copy an `array.array` (or a buffer of this item type) without a Python loop."""
+        out = super().__new__(cls, cls.typecode_)
+        if isinstance(data, array.array) and data.typecode != cls.typecode_:
+            out.fromlist([cls.convert(x) for x in data])
+        else:
+            out.frombytes(memoryview(data).cast("B"))
+        return out
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return type(self).from_array(array.array.__getitem__(self, index))
+        return array.array.__getitem__(self, index)
+
+    def __copy__(self):
+        return type(self).from_array(self)
+
+    def __deepcopy__(self, memo):
+        return type(self).from_array(self)
+
+    def __reduce__(self):
+        return (type(self), (list(self),))
+
+    def __eq__(self, other):
+        if isinstance(other, (list, array.array)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = None
+
+
+def _to_int(x):
+    if isinstance(x, str):
+        return int(float(x)) if any(c in x for c in ".eE") else int(x, 0)
+    return int(x)
+
+
+def _to_float(x):
+    return float(x)
+
+
+class Integers(TypedArray):
+    """`integers`: 64-bit integers."""
+    typecode_ = "q"
+    convert = staticmethod(_to_int)
+
+
+class Shorts(TypedArray):
+    """`shorts`: 16-bit integers."""
+    typecode_ = "h"
+    convert = staticmethod(_to_int)
+
+
+class Numbers(TypedArray):
+    """`numbers`: 64-bit floats."""
+    typecode_ = "d"
+    convert = staticmethod(_to_float)
+
+
+class Floats(TypedArray):
+    """`floats`: 32-bit floats."""
+    typecode_ = "f"
+    convert = staticmethod(_to_float)
+
+
+class Strings(list):
+    """`strings`: a list of strings."""
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Strings(list.__getitem__(self, index))
+        return list.__getitem__(self, index)
+
+
+TYPED_LISTS = (Integers, Shorts, Numbers, Floats, Strings)
+
+
+class DictI(dict):
+    """`dictionaryi`: integer keys."""
+
+
+class DictN(dict):
+    """`dictionaryn`: number keys."""
+
+
+class LispSet(set):
+    """`set`/`sets`/`seti`/`setn`: printed in sorted order."""
+
+
+class LList(collections.deque):
+    """`llist`: a linked list; `push` adds at the front."""
+
+
+class Pair:
+    """A dotted pair `(a . b)`."""
+
+    __slots__ = ("car", "cdr")
+
+    def __init__(self, car, cdr):
+        self.car = car
+        self.cdr = cdr
+
+    def __eq__(self, other):
+        return isinstance(other, Pair) and self.car == other.car and self.cdr == other.cdr
+
+    __hash__ = None
+
+
+# (type x) -------------------------------------------------------------------------------
+
+_TYPE_NAMES = {
+    bool: "atom_", type(None): "atom_", int: "integer_", float: "number_", str: "string_",
+    Symbol: "atom_", list: "list_", dict: "dictionary_", DictI: "dictionary_i_",
+    DictN: "dictionary_n_", LispSet: "set_", LList: "llist_", Pair: "list_",
+    Integers: "integers_", Shorts: "shorts_", Numbers: "numbers_", Floats: "floats_",
+    Strings: "strings_",
+}
+_TYPE_PREDICATES = []
+
+
+def register_type_name(kind, name):
+    """Give values of Python class `kind` (or matching predicate `kind`) the type atom `name`."""
+    if isinstance(kind, type):
+        _TYPE_NAMES[kind] = name
+    else:
+        _TYPE_PREDICATES.append((kind, name))
+
+
+def type_name(value):
+    """The name of the `(type value)` atom, e.g. `integer_`."""
+    name = _TYPE_NAMES.get(type(value))
+    if name is not None:
+        return name
+    for kind in type(value).__mro__:
+        if kind in _TYPE_NAMES:
+            return _TYPE_NAMES[kind]
+    for predicate, name in _TYPE_PREDICATES:
+        if predicate(value):
+            return name
+    lisp_type = getattr(value, "lisp_type", None)
+    if lisp_type:
+        return lisp_type() if callable(lisp_type) else lisp_type
+    if callable(value):
+        return getattr(value, "lispe_kind", "function_")
+    return type(value).__name__ + "_"
+
+
+def truthy(value):
+    """LispE truth: nil, false, 0, 0.0, "" and empty containers are false."""
+    try:
+        return bool(value)
+    except (RuntimeError, ValueError):  # multi-element tensors: true when defined
+        return True
