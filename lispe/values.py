@@ -199,3 +199,26 @@ def truthy(value):
         return bool(value)
     except (RuntimeError, ValueError):  # multi-element tensors: true when defined
         return True
+
+
+# Container protocol for library kinds ------------------------------------------------------
+# Core builtins such as `@`, `car`, `cdr`, `@@`, `size`, `loop` and `set@` handle the core
+# values themselves and ask here for any other kind (tensors, say).  Operations:
+#   "at" fn(value, index)   "car" fn(value)   "cdr" fn(value)   "extract" fn(value, start, end)
+#   "size" fn(value)        "iter" fn(value) -> iterable        "set_at" fn(value, index, v)
+
+_PROTOCOLS = {}
+
+
+def register_protocol(operation, kind, fn):
+    """Let the core builtin `operation` handle values of Python class `kind` with `fn`."""
+    _PROTOCOLS[(operation, kind)] = fn
+
+
+def protocol(operation, value):
+    """The function registered for `operation` on `value`'s class (or a base class), or None."""
+    for kind in type(value).__mro__:
+        fn = _PROTOCOLS.get((operation, kind))
+        if fn is not None:
+            return fn
+    return None
