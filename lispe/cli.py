@@ -1,0 +1,128 @@
+"""The `lispe` command: run a file, evaluate an expression, list and document functions, or
+start the REPL.
+
+    lispe FILE.lisp [args...]     run a program, then print the value of its last expression
+    lispe -e "(expr ...)"         evaluate code given on the command line and print its value
+    lispe                         interactive REPL (history, completion of every name)
+    lispe --list                  every function as NAME<TAB>LIBRARY
+    lispe --doc NAME              signature and documentation of one function
+
+An uncaught error prints one line on stderr (function, file, line, problem) and exits with
+status 1; `LISPE_DEBUG=1` adds the Python traceback.
+"""
+
+import argparse
+import os
+import sys
+import threading
+import traceback
+
+from . import __version__
+from .errors import LispError
+from .printer import to_string
+from .registry import closest_names, entries, import_all_libraries, lookup
+
+STACK_SIZE = 512 * 1024 * 1024
+RECURSION_LIMIT = 60000
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="lispe",
+        description="LispE, the Lisp dialect, on Python, with lispe_torch and lispe_tiktoken.",
+        epilog="With no FILE and no -e, starts the interactive REPL.")
+    parser.add_argument("file", nargs="?", help="LispE program to run")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments given to the program in _args")
+    parser.add_argument("-e", "--eval", metavar="CODE", help="evaluate CODE and print its value")
+    parser.add_argument("--list", action="store_true", help="print every function as NAME<TAB>LIBRARY")
+    parser.add_argument("--doc", metavar="NAME", help="print the signature and doc of a function")
+    parser.add_argument("--version", action="version", version=f"lispe {__version__}")
+    return parser
+
+
+def report(error):
+    """Print an uncaught error as LispE does (one line on stderr)."""
+    if os.environ.get("LISPE_DEBUG") == "1":
+        traceback.print_exception(error)
+    text = error.located() if isinstance(error, LispError) else f"Error: {error}"
+    print(text, file=sys.stderr)
+
+
+def list_functions():
+    import_all_libraries()
+    for entry in entries():
+        for name in entry.names:
+            print(f"{name}\t{entry.library}")
+    return 0
+
+
+def show_doc(name):
+    import_all_libraries()
+    entry = lookup(name)
+    if entry is None:
+        suggestions = closest_names(name)
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        print(f"lispe: no function named '{name}'.{hint}", file=sys.stderr)
+        return 1
+    print(entry.signature)
+    print(f"  library: {entry.library}" + (" (special form)" if entry.special else ""))
+    if entry.aliases:
+        print(f"  aliases: {' '.join(entry.aliases)}")
+    print(f"  {entry.doc}")
+    return 0
+
+
+def run_program(options):
+    from .interpreter import Lisp
+    if options.eval is not None:
+        lisp = Lisp(["-e"] + options.args)
+        value = lisp.eval(options.eval, None)
+    else:
+        lisp = Lisp([options.file] + options.args)
+        value = lisp.run_file(options.file)
+    sys.stdout.write(to_string(value) + "\n")
+    return 0
+
+
+def in_big_stack(function, *args):
+    """Run `function` in a thread with a large stack, so deep LispE recursion ends in a LispE
+    error instead of a crash."""
+    result = {}
+
+    def target():
+        sys.setrecursionlimit(RECURSION_LIMIT)
+        try:
+            result["status"] = function(*args)
+        except LispError as e:
+            report(e)
+            result["status"] = 1
+        except BaseException as e:  # noqa: BLE001 - shown as one line, never a traceback
+            if isinstance(e, KeyboardInterrupt):
+                result["status"] = 130
+            else:
+                report(e)
+                result["status"] = 1
+
+    threading.stack_size(STACK_SIZE)
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join()
+    return result.get("status", 1)
+
+
+def main(argv=None):
+    options = build_parser().parse_args(argv)
+    if options.list:
+        return list_functions()
+    if options.doc:
+        return show_doc(options.doc)
+    if options.file is None and options.eval is None:
+        from .repl import repl
+        return repl()
+    status = in_big_stack(run_program, options)
+    sys.stdout.flush()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,265 @@
+"""The interpreter: one global frame, the compiler, and the run-time helpers compiled code uses.
+
+    lisp = Lisp()
+    lisp.eval("(defun sq (x) (* x x)) (sq 4)")     # -> 16
+    lisp.run_file("prog.lisp")
+
+`eval` reads the whole text first (a syntax error runs nothing), then compiles and runs each
+top-level form in turn, so a `(use 'lispe_torch)` makes the library's names known to the forms
+after it.  Any failure leaves as a `LispError` carrying the function, file and line.
+"""
+
+import copy
+import itertools
+import math
+import os
+import re
+import sys
+import time
+
+from . import __version__
+from .classes import Instance, LispClass
+from .compiler import Compiler
+from .errors import LispBreak, LispError, LispReturn
+from .reader import read
+from .registry import REGISTRY, load_library
+from .runtime import mangle
+from .values import DictI, DictN, EMPTY, LispSet, Symbol, protocol
+
+import lispe.builtins  # noqa: F401  (registers the core library)
+
+MISSING = object()
+
+
+def demangle(key):
+    """The LispE name behind a mangled Python identifier (inverse of runtime.mangle)."""
+    if not key.startswith("v_"):
+        return key
+    return re.sub(r"__|_([0-9a-f]+)x", lambda m: "_" if m.group(0) == "__" else chr(int(m.group(1), 16)),
+                  key[2:])
+
+
+class Lisp:
+    """A LispE interpreter with its own global frame."""
+
+    def __init__(self, args=None):
+        self.globals = {}
+        self.loaded = {"core"}
+        self.units = {}
+        self.compiler = Compiler(self)
+        self.install_runtime()
+        self.set_globals(args or [], os.getcwd() + os.sep)
+
+    # set-up ---------------------------------------------------------------------------
+    def install_runtime(self):
+        G = self.globals
+        G.update({
+            "_rt_G": G, "_rt_NUM": frozenset((int, float)), "_rt_MISSING": MISSING,
+            "_rt_Instance": Instance, "_rt_LispClass": LispClass, "_rt_LispError": LispError,
+            "_rt_LispBreak": LispBreak, "_rt_copy": copy.deepcopy, "_rt_iter": iterate,
+            "_rt_count": count, "_rt_dict": make_dict, "_rt_nil_default": lambda this: None,
+            "_rt_nil_if_empty": lambda v: None if v is EMPTY else v,
+            "_rt_send_as": lambda obj, cls, name, *a: check_instance(obj).send_as(cls, name, *a),
+            "_rt_field": self.field, "_rt_global": self.global_value,
+            "_rt_set_field_or_global": self.set_field_or_global, "_rt_restore": self.restore,
+            "_rt_reraise_control": reraise_control, "_rt_as_error": self.as_error,
+            "_rt_now_ms": lambda: time.perf_counter() * 1000.0,
+            "_rt_use": self.use, "_rt_load": self.load, "_rt_eval": self.eval_value,
+        })
+
+    def set_globals(self, args, current):
+        values = {
+            "_args": list(args), "_current": current, "_sep": os.sep, "_version": __version__,
+            "_pi": math.pi, "π": math.pi, "_e": math.e, "ℯ": math.e, "_tau": math.tau,
+            "τ": math.tau, "_phi": (1 + 5 ** 0.5) / 2, "ϕ": (1 + 5 ** 0.5) / 2,
+        }
+        for name, value in values.items():
+            self.globals[mangle(name)] = value
+
+    def visible(self, entry):
+        """True when the function's library has been loaded with `use` (core always is)."""
+        return entry.library in self.loaded
+
+    # running --------------------------------------------------------------------------
+    def eval(self, text, file=None):
+        """Read, compile and run every form of `text`; return the last value."""
+        forms = read(text, file)
+        self.compiler.prescan(forms)
+        value = None
+        for form in forms:
+            value = self.run_form(form, file)
+        return value
+
+    def run_form(self, form, file=None):
+        try:
+            code, unit = self.compiler.compile_toplevel(form, file)
+            self.units[unit.name] = unit
+            exec(code, self.globals)
+            return self.globals.pop("_rt_value", None)
+        except BaseException as e:  # noqa: BLE001 - every failure becomes a LispError
+            if isinstance(e, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                raise
+            raise self.as_error(e, file, getattr(form, "line", None)) from None
+
+    def run_file(self, path):
+        """Run a LispE file (its directory becomes `_current`); return the last value."""
+        path = os.path.abspath(path)
+        text = read_source(path)
+        self.globals[mangle("_current")] = os.path.dirname(path) + os.sep
+        return self.eval(text, path)
+
+    # helpers called by compiled code ----------------------------------------------------
+    def use(self, *names):
+        for name in names:
+            self.loaded.add(load_library(name))
+        return True
+
+    def load(self, path):
+        path = os.path.abspath(str(path))
+        return self.eval(read_source(path), path)
+
+    def eval_value(self, value):
+        if isinstance(value, str) and not isinstance(value, Symbol):
+            return self.eval(value)
+        return self.run_form(value)
+
+    def global_value(self, key, name):
+        try:
+            return self.globals[key]
+        except KeyError:
+            entry = REGISTRY.get(name)
+            if entry is not None and not entry.special and self.visible(entry):
+                return entry.func
+            raise LispError(f"Error: Unbound atom: '{name}'") from None
+
+    def field(self, this, name, key):
+        fields = this.fields
+        if name in fields:
+            return fields[name]
+        return self.global_value(key, name)
+
+    def set_field_or_global(self, this, name, key, value):
+        if name in this.fields:
+            this.fields[name] = value
+        else:
+            self.globals[key] = value
+
+    def restore(self, key, old):
+        if old is MISSING:
+            self.globals.pop(key, None)
+        else:
+            self.globals[key] = old
+
+    # errors ----------------------------------------------------------------------------
+    def as_error(self, exc, file=None, line=None):
+        """A LispError for any exception, located at the innermost LispE line of its traceback."""
+        error = exc if isinstance(exc, LispError) else LispError(python_message(exc))
+        tb = exc.__traceback__
+        callee = None
+        while tb is not None:
+            unit = self.units.get(tb.tb_frame.f_code.co_filename)
+            if unit is not None:
+                line = unit.lispe_line(tb.tb_lineno) or line
+                file = unit.file
+                callee = tb.tb_next.tb_frame.f_code if tb.tb_next is not None else None
+            tb = tb.tb_next
+        if error.line is None:
+            error.line, error.file = line, file
+        if error.function is None and callee is not None:
+            error.function = getattr(callee, "co_name", None)
+            if error.function and error.function.startswith(("v_", "_f")):
+                error.function = demangle(error.function) if error.function.startswith("v_") else None
+        return error
+
+
+def reraise_control(exc):
+    """Inside maybe/catch: let break/return pass through."""
+    if isinstance(exc, (LispBreak, LispReturn)):
+        raise exc
+
+
+def check_instance(obj):
+    if not isinstance(obj, Instance):
+        raise LispError("Error: mismatch between class instance and class definition")
+    return obj
+
+
+def python_message(exc):
+    """The LispE message for an exception raised by Python itself."""
+    if isinstance(exc, ZeroDivisionError):
+        return "Error: division by zero"
+    if isinstance(exc, RecursionError):
+        return "Error: stack overflow: recursion too deep"
+    if isinstance(exc, NameError):
+        m = re.search(r"'(v_[^']*)'", str(exc))
+        return f"Error: Unbound atom: '{demangle(m.group(1)) if m else exc}'"
+    if isinstance(exc, TypeError) and re.search(r"positional argument|required argument", str(exc)):
+        m = re.match(r"(\w+)\(\)", str(exc))
+        name = demangle(m.group(1)) if m else "function"
+        return f"Error: Wrong number of arguments in call to: '{name}' ({exc})"
+    if isinstance(exc, MemoryError):
+        return "Error: out of memory"
+    return f"Error: {exc}" if str(exc) else f"Error: {type(exc).__name__}"
+
+
+def read_source(path):
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise LispError(f"Error: cannot read file '{path}': {e.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise LispError(f"Error: '{path}' is not valid UTF-8 (byte {e.start})") from None
+
+
+def iterate(value):
+    """What `loop` iterates over (DECISIONS.md 1: an integer n gives 0..n-1, true loops forever)."""
+    t = type(value)
+    if t is list or t is str:
+        return value
+    if value is True:
+        return itertools.count()
+    if t is int:
+        return range(value)
+    if value is None or value is False:
+        return ()
+    if isinstance(value, dict):
+        try:
+            return sorted(value)
+        except TypeError:
+            return list(value)
+    if isinstance(value, LispSet):
+        return sorted(value)
+    fn = protocol("iter", value)
+    if fn is not None:
+        return fn(value)
+    if hasattr(value, "__iter__"):
+        return value
+    return ()
+
+
+def count(n):
+    """What `loopcount` counts over."""
+    try:
+        n = int(n)
+    except (TypeError, ValueError):
+        raise LispError(f"Error: loopcount needs an integer count, got '{n}'") from None
+    return range(abs(n))
+
+
+def make_dict(items):
+    """A dictionary literal: its kind follows the type of the first key (spec §2.8)."""
+    keys = items[0::2]
+    kind = dict
+    if keys and type(keys[0]) is int:
+        kind = DictI
+    elif keys and type(keys[0]) is float:
+        kind = DictN
+    if kind is dict:
+        from .printer import to_string
+        return {k if type(k) is str else to_string(k): v for k, v in zip(keys, items[1::2])}
+    return kind(zip(keys, items[1::2]))
+
+
