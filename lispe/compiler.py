@@ -20,6 +20,7 @@ the REPL's completion see them, but they are compiled here, never called.
 """
 
 import itertools
+import warnings
 
 from .errors import LispError
 from .reader import Form
@@ -149,6 +150,7 @@ class Compiler:
         self.classes = {}       # name -> field names, method names, parent (compile-time view)
         self.functions = set()  # names of user functions known from defun
         self.macros = {}        # name -> (params, body)
+        self.signatures = {}    # Python function name -> "(name params" for arity errors
 
     # names and constants ------------------------------------------------------------
     def temp(self, prefix="_t"):
@@ -176,6 +178,7 @@ class Compiler:
     # pre-scan: names defined at top level, so that forms compiled earlier know them ---------
     def prescan(self, forms):
         for form in forms:
+            self.check_arities(form)
             if not is_form(form) or not form or not is_symbol(form[0]):
                 continue
             head = form[0]
@@ -183,6 +186,38 @@ class Compiler:
                 self.functions.add(str(form[1]))
             elif head in ("class@", "defclass") and len(form) > 2 and is_symbol(form[1]):
                 self.declare_class(form)
+
+    def check_arities(self, form):
+        """Spec §2.10: core builtin calls with a wrong argument count fail before anything runs."""
+        if not is_form(form) or not form or (isinstance(form, Form) and form.kind == "dict"):
+            return
+        head = form[0]
+        if type(head) is not Symbol:
+            items = form
+        elif head in ("quote", "defmacro"):
+            return
+        elif head in ("defun", "class@", "defclass"):
+            items = form[3:]
+        elif head in ("lambda", "λ", "\\", "loop", "mloop", "lloop"):
+            items = form[2:]
+        elif head == "let" and len(form) > 1 and is_form(form[1]):
+            items = [b[1] for b in form[1] if is_form(b) and len(b) > 1] + list(form[2:])
+        else:
+            entry = lookup(head)
+            if entry is not None and not entry.special and entry.library == "core":
+                self.check_arity(entry, form)
+            items = form[1:]
+        for item in items:
+            self.check_arities(item)
+
+
+    @staticmethod
+    def check_arity(entry, form):
+        nargs = len(form) - 1
+        if nargs < entry.min_args or (entry.max_args is not None and nargs > entry.max_args):
+            raise LispError(f"Error: Wrong number of arguments for: '{entry.name}' "
+                            f"(expected {arity_text(entry)}, got {nargs}) {entry.signature}",
+                            entry.name, getattr(form, "file", None), form_line(form))
 
     def declare_class(self, form):
         name = str(form[1])
@@ -205,11 +240,13 @@ class Compiler:
         unit = Unit(file)
         scope = Scope("module")
         out = Writer(unit, 0, form_line(form, 1))
-        value = self.expr(form, scope, out)
-        out.emit(f"_rt_value = {value}")
-        unit.lines = out.lines
         try:
-            code = compile(unit.source(), unit.name, "exec")
+            value = self.expr(form, scope, out)
+            out.emit(f"_rt_value = {value}")
+            unit.lines = out.lines
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SyntaxWarning)
+                code = compile(unit.source(), unit.name, "exec")
         except (SyntaxError, RecursionError, MemoryError, ValueError) as e:
             raise LispError("Error: expression too deeply nested to compile", None, file,
                             form_line(form)) from e
@@ -306,6 +343,8 @@ class Compiler:
                 raise LispError(f"Error: '{name}' belongs to library {entry.library}: "
                                 f"add (use '{entry.library}) before using it", name, None, form_line(form))
             return self.dispatch_call(form, scope, out)
+        if not is_form(head):
+            raise LispError(f"Error: not a function: {source_text(head)}", None, None, form_line(form))
         return self.plain_call(self.expr(head, scope, out), form[1:], scope, out)
 
     def plain_call(self, fexpr, arg_forms, scope, out):
@@ -345,11 +384,8 @@ class Compiler:
         return result
 
     def builtin_call(self, entry, form, scope, out):
+        self.check_arity(entry, form)
         nargs = len(form) - 1
-        if nargs < entry.min_args or (entry.max_args is not None and nargs > entry.max_args):
-            raise LispError(f"Error: Wrong number of arguments for: '{entry.name}' "
-                            f"(expected {arity_text(entry)}, got {nargs}) {entry.signature}",
-                            entry.name, None, form_line(form))
         args = self.args(form[1:], scope, out)
         name = str(form[0])
         if nargs == 2 and name in INLINE_OPS:
@@ -582,6 +618,8 @@ class Compiler:
             scope.locals |= inner
         pyname = pyname or self.temp("_f")
         scope.self_ref = pyname
+        shown = "lambda" if scope_kind == "lambda" else (name or "method")
+        self.signatures[pyname] = f"({shown} {source_text(params)}"
         body_out = Writer(out.unit, 0, out.line)
         declarations = [f"{kind} {mangle(n)}" for n, kind in sorted(scope.declared_outer.items())]
         for d in declarations:

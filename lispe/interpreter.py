@@ -29,6 +29,7 @@ from .values import DictI, DictN, EMPTY, LispSet, Symbol, protocol
 import lispe.builtins  # noqa: F401  (registers the core library)
 
 MISSING = object()
+RECURSION_LIMIT = 20000  # deep LispE recursion; the `lispe` command also gives it a big stack
 
 
 def demangle(key):
@@ -43,6 +44,8 @@ class Lisp:
     """A LispE interpreter with its own global frame."""
 
     def __init__(self, args=None):
+        if sys.getrecursionlimit() < RECURSION_LIMIT:
+            sys.setrecursionlimit(RECURSION_LIMIT)
         self.globals = {}
         self.loaded = {"core"}
         self.units = {}
@@ -84,7 +87,10 @@ class Lisp:
     def eval(self, text, file=None):
         """Read, compile and run every form of `text`; return the last value."""
         forms = read(text, file)
-        self.compiler.prescan(forms)
+        try:
+            self.compiler.prescan(forms)
+        except RecursionError:
+            raise LispError("Error: expression nested too deeply", None, file) from None
         value = None
         for form in forms:
             value = self.run_form(form, file)
@@ -166,10 +172,32 @@ class Lisp:
         if error.line is None:
             error.line, error.file = line, file
         if error.function is None and callee is not None:
-            error.function = getattr(callee, "co_name", None)
-            if error.function and error.function.startswith(("v_", "_f")):
-                error.function = demangle(error.function) if error.function.startswith("v_") else None
+            error.function = builtin_name(callee)
+        if isinstance(exc, TypeError) and error is not exc:
+            error.message = self.arity_message(exc) or error.message
         return error
+
+    def arity_message(self, exc):
+        """Spec §16.2 wording for a call of a LispE function with the wrong argument count."""
+        m = re.match(r"(\w+)\(\) (takes|missing)", str(exc))
+        signature = self.compiler.signatures.get(m.group(1)) if m else None
+        if signature is None:
+            return None
+        kind = "in" if signature.startswith("(lambda") else "in call to"
+        return f"Error: Wrong number of arguments {kind}: '{signature}...)'"
+
+
+_BUILTIN_CODES = {}
+
+
+def builtin_name(code):
+    """The LispE name of the builtin whose Python code is `code`, or None."""
+    if len(_BUILTIN_CODES) != len(REGISTRY):
+        _BUILTIN_CODES.clear()
+        for name, entry in REGISTRY.items():
+            _BUILTIN_CODES.setdefault(getattr(entry.func, "__code__", None), entry.name)
+        _BUILTIN_CODES[None] = None
+    return _BUILTIN_CODES.get(code)
 
 
 def reraise_control(exc):
@@ -193,10 +221,6 @@ def python_message(exc):
     if isinstance(exc, NameError):
         m = re.search(r"'(v_[^']*)'", str(exc))
         return f"Error: Unbound atom: '{demangle(m.group(1)) if m else exc}'"
-    if isinstance(exc, TypeError) and re.search(r"positional argument|required argument", str(exc)):
-        m = re.match(r"(\w+)\(\)", str(exc))
-        name = demangle(m.group(1)) if m else "function"
-        return f"Error: Wrong number of arguments in call to: '{name}' ({exc})"
     if isinstance(exc, MemoryError):
         return "Error: out of memory"
     return f"Error: {exc}" if str(exc) else f"Error: {type(exc).__name__}"

@@ -223,4 +223,8 @@ def compose_dots(items):
 
 def read(text, file=None):
     """All top-level forms of `text`."""
-    return Reader(text, file).read_all()
+    reader = Reader(text, file)
+    try:
+        return reader.read_all()
+    except RecursionError:
+        raise reader.error("expression nested too deeply") from None
