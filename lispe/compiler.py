@@ -151,6 +151,7 @@ class Compiler:
         self.functions = set()  # names of user functions known from defun
         self.macros = {}        # name -> (params, body)
         self.signatures = {}    # Python function name -> "(name params" for arity errors
+        self.discard = False    # the loop being compiled is a statement: skip its value
 
     # names and constants ------------------------------------------------------------
     def temp(self, prefix="_t"):
@@ -204,7 +205,12 @@ class Compiler:
             items = [b[1] for b in form[1] if is_form(b) and len(b) > 1] + list(form[2:])
         else:
             entry = lookup(head)
-            if entry is not None and not entry.special and entry.library == "core":
+            if entry is None:  # a user function, variable or class: (obj (method ...)) is no builtin call
+                for item in form[1:]:
+                    for sub in (item[1:] if is_form(item) and item and is_symbol(item[0]) else [item]):
+                        self.check_arities(sub)
+                return
+            if not entry.special and entry.library == "core":
                 self.check_arity(entry, form)
             items = form[1:]
         for item in items:
@@ -377,8 +383,12 @@ class Compiler:
         margs = self.args(m[1:], scope, method)
         method.emit(f"{result} = {target}.send({', '.join([repr(str(m[0]))] + margs)})")
         function = out.child()
-        farg = self.expr(m, scope, function)
-        function.emit(f"{result} = {target}({farg})")
+        try:
+            farg = self.expr(m, scope, function)
+            function.emit(f"{result} = {target}({farg})")
+        except LispError as e:  # (obj (m)) where (m) cannot be a call: only the method reading holds
+            function.lines.clear()
+            function.emit(f"raise _rt_LispError({self.constant(e.message)})")
         out.block(f"if type({target}) is _rt_Instance and {target}.has_method({str(m[0])!r})", method)
         out.block("else", function)
         return result
@@ -462,6 +472,10 @@ class Compiler:
         return self.expr(forms[-1], scope, out)
 
     def statement(self, form, scope, out):
+        """Emit `form` for its effects only (loops then skip tracking their last value)."""
+        if is_form(form) and form and type(form[0]) is Symbol and not scope.is_local(form[0]) \
+                and SPECIAL_FORMS.get(str(form[0])) in ("loop", "loopcount", "while_", "mloop"):
+            self.discard = True
         e = self.expr(form, scope, out)
         if not (e.isidentifier() or self.is_constant_expr(e)):
             out.emit(e)
@@ -810,6 +824,9 @@ class Compiler:
         name = self.target(form)
         op = S(AUGMENTED[str(form[0])])
         current = self.variable(form[1], scope, out)
+        if len(form) == 3 and op in ("+", "-", "*") and current == mangle(name) \
+                and (scope.is_local(name) or scope.kind == "module"):
+            return self.augmented_inline(op, current, form[2], scope, out)
         new = Form([op, form[1]] + list(form[2:]), None, form_line(form))
         value = self.value_in_temp(self.expr(new, scope, out), out)
         if scope.is_local(name):
@@ -821,6 +838,19 @@ class Compiler:
         else:
             self.assign(name, value, scope, out, "global")
         return value
+
+    def augmented_inline(self, op, current, value_form, scope, out):
+        """`x op= v` on a Python variable: native for numbers (and strings for +), else generic."""
+        rhs = self.value_in_temp(self.expr(value_form, scope, out), out)
+        fast = f"type({current}) in {NUMERIC} and type({rhs}) in {NUMERIC}"
+        if op == "+":
+            fast = f"{fast} or type({current}) is str and type({rhs}) is str"
+        native, generic = out.child(), out.child()
+        native.emit(f"{current} {op}= {rhs}")
+        generic.emit(f"{current} = {self.builtin_ref(lookup(op))}({current}, {rhs})")
+        out.block(f"if {fast}", native)
+        out.block("else", generic)
+        return current
 
     @special("let", signature="(let ((name value)...) body...)",
              doc="Bind names for the duration of the body.")
@@ -1006,9 +1036,22 @@ class Compiler:
         return f"(True if bool({a}) != bool({b}) else False)"
 
     # loops ------------------------------------------------------------------------------
+    def loop_result(self, out):
+        """The variable holding a loop's last body value, or None when the value is discarded."""
+        if self.discard:
+            self.discard = False
+            return None
+        result = self.temp()
+        out.emit(f"{result} = None")
+        return result
+
     def loop_body(self, forms, scope, out, result):
         scope.loops += 1
         try:
+            if result is None:
+                for form in forms:
+                    self.statement(form, scope, out)
+                return
             value = self.body(forms, scope, out)
         finally:
             scope.loops -= 1
@@ -1025,8 +1068,9 @@ class Compiler:
         if len(form) < 3:
             raise LispError("Error: Wrong number of arguments for: 'loop'", "loop", None, form_line(form))
         header = form[1]
-        result = self.temp()
-        out.emit(f"{result} = None")
+        if header is True:   # (loop true body...): until break
+            return self.while_(Form([S("while"), True] + list(form[2:]), None, form_line(form)), scope, out)
+        result = self.loop_result(out)
         if is_form(header) and header and is_symbol(header[0]):   # (loop (i a b) body...)
             bounds = self.args(header[1:], scope, out)
             var = self.loop_var(header[0], scope, out)
@@ -1041,7 +1085,7 @@ class Compiler:
         body = out.child()
         self.loop_body(body_forms, scope, body, result)
         out.block(f"for {var} in {iterable}", body)
-        return result
+        return result or "None"
 
     @special("loopcount", "dotimes", signature="(loopcount n (var) body...)",
              doc="Run body n times; var (optional) counts from 0.")
@@ -1049,53 +1093,50 @@ class Compiler:
         if len(form) < 2:
             raise LispError("Error: Wrong number of arguments for: 'loopcount'", "loopcount", None,
                             form_line(form))
+        result = self.loop_result(out)
         count = self.expr(form[1], scope, out)
         if len(form) > 3 and is_symbol(form[2]):
             var, body_forms = self.loop_var(form[2], scope, out), list(form[3:])
         else:
             var, body_forms = "_", list(form[2:])
-        result = self.temp()
-        out.emit(f"{result} = None")
         body = out.child()
         self.loop_body(body_forms, scope, body, result)
         out.block(f"for {var} in _rt_count({count})", body)
-        return result
+        return result or "None"
 
     @special("while", signature="(while test body...)", doc="Run body while test is true.")
     def while_(self, form, scope, out):
         if len(form) < 2:
             raise LispError("Error: Wrong number of arguments for: 'while'", "while", None, form_line(form))
-        result = self.temp()
-        out.emit(f"{result} = None")
+        result = self.loop_result(out)
         test = out.child()
         cond = self.expr(form[1], scope, test)
         body = out.child()
         self.loop_body(list(form[2:]), scope, body, result)
         if not test.lines:
             out.block(f"while {cond}", body)
-            return result
+            return result or "None"
         loop = out.child()
         loop.extend(test)
         loop.emit(f"if not {cond}: break")
         loop.extend(body)
         out.block("while True", loop)
-        return result
+        return result or "None"
 
     @special("mloop", "lloop", signature="(mloop (v1 v2...) l1 l2... body...)",
              doc="Iterate over several containers in parallel.")
     def mloop(self, form, scope, out):
         if len(form) < 3 or not is_form(form[1]):
             raise LispError("Error: Wrong number of arguments for: 'mloop'", "mloop", None, form_line(form))
+        result = self.loop_result(out)
         names = list(form[1])
         containers = self.args(form[2:2 + len(names)], scope, out)
         vars_ = [self.loop_var(n, scope, out) for n in names]
-        result = self.temp()
-        out.emit(f"{result} = None")
         body = out.child()
         self.loop_body(list(form[2 + len(names):]), scope, body, result)
         iterables = ", ".join(f"_rt_iter({c})" for c in containers)
         out.block(f"for {', '.join(vars_)}, in zip({iterables})", body)
-        return result
+        return result or "None"
 
     @special("break", signature="(break)", doc="Leave the innermost loop.")
     def break_(self, form, scope, out):

@@ -4,6 +4,7 @@ printed form and type atom of tensors (§1.5, §1.6).
 """
 
 import array
+import contextlib
 import sys
 
 import torch
@@ -94,7 +95,10 @@ def int_list(value, fname, what="shape"):
         return [value]
     if not isinstance(value, (list, array.array, tuple)):
         raise LispError(f"Error in {fname}: {what} must be a list of integers (got {describe(value)})")
-    return [check_int(x, fname, what) for x in value]
+    try:
+        return [check_int(x, fname, what) for x in value]
+    except LispError as e:
+        raise LispError(f"Error in {fname}: {what} must be a list of integers ({e})") from None
 
 
 def describe(value):
@@ -233,3 +237,52 @@ def tensor_text(t):
 
 register_printer(torch.Tensor, tensor_text)
 register_type_name(torch.Tensor, "torch_tensor_")
+
+
+def diagnose(fname, error, values=(), what="Argument must be a tensor"):
+    """The LispError for a torch call that raised `error`.
+
+    Hot functions call torch first and only come here when it fails: if one of `values` is not
+    a tensor the message is `Error: <what> (in <fname>, got <type>)`, else the backend's text
+    prefixed with `Error in <fname>: `.
+    """
+    for value in values:
+        if not isinstance(value, torch.Tensor):
+            return LispError(f"Error: {what} (in {fname}, got {describe(value)})")
+    return LispError(f"Error in {fname}: {error}")
+
+
+def register_unary(name, op, doc, aliases=()):
+    """Register `op(tensor)` as the LispE function `name`: one torch call, diagnosed on failure."""
+    from ...registry import builtin
+
+    def apply(tensor):
+        try:
+            return op(tensor)
+        except Exception as e:  # noqa: BLE001 - diagnosed after the fact, off the hot path
+            raise diagnose(name, e, (tensor,)) from e
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = doc
+    return builtin(name, library=LIBRARY, aliases=aliases)(apply)
+
+
+def diagnose_dim(fname, error, tensor, *dims):
+    """`diagnose` for a call `(fname tensor dim...)`: names a non-tensor, then a non-integer dim."""
+    if not isinstance(tensor, torch.Tensor):
+        return diagnose(fname, error, (tensor,), "First argument must be a tensor")
+    for dim in dims:
+        if isinstance(dim, bool) or not isinstance(dim, int):
+            return LispError(f"Error: dim must be an integer (in {fname}, got {describe(dim)})")
+    return diagnose(fname, error)
+
+
+@contextlib.contextmanager
+def backend_errors(prefix):
+    """Context: an exception from the backend becomes `LispError("<prefix>: <message>")`, for
+    the functions whose spec names its own prefix (`Error in LoRA forward pass`, ...)."""
+    try:
+        yield
+    except LispError:
+        raise
+    except Exception as e:  # noqa: BLE001 - the backend's own failure, reported as is
+        raise LispError(f"{prefix}: {e}") from e

@@ -1,0 +1,317 @@
+"""Reading containers (spec §9.1): `@` and its aliases, `set@`, `@@`, `car`/`cdr` and their
+compositions, `last`, `size`, `in`, `find`, `findall`, `rfind`, `count`.
+
+Core containers (lists, typed lists, linked lists, strings, dictionaries, dotted pairs) are
+handled here; any other kind (tensors, class instances) is asked through the container
+protocol of `lispe.values` (operations "at", "set_at", "extract", "car", "cdr", "size").
+Decisions: `(cdr l)` is nil when l has fewer than two elements; `(@@ c i)` without an end is
+the element at i; a string start/end in `@@` searches that substring and the result lies
+strictly between the delimiters.  Building and modifying containers is in `lists.py`.
+"""
+
+import array
+import itertools
+
+from ..errors import LispError
+from ..printer import to_string
+from ..registry import builtin
+from ..values import DictI, DictN, Integers, LList, Pair, TypedArray, protocol
+from ._common import OUT_OF_BOUNDS, SEQUENCES, check_int, type_error
+from .compare import equal
+
+_INDEXED = (list, str, array.array, LList)
+
+
+def dict_key(d, key):
+    """`key` converted to the key type of dictionary `d` (a string for string dictionaries)."""
+    kind = type(d)
+    if kind is DictI:
+        return check_int(key, "dictionaryi", "an integer key")
+    if kind is DictN:
+        if isinstance(key, (int, float)) and not isinstance(key, bool):
+            return float(key)
+        raise type_error("dictionaryn", "a number key", key)
+    return key if type(key) is str else to_string(key)
+
+
+_MISSING = object()
+
+
+def at_one(c, k):
+    """`c[k]` with LispE's rules: negative indexes count from the end, keys are converted."""
+    if isinstance(c, _INDEXED):
+        try:
+            return c[k]
+        except IndexError:
+            raise LispError(OUT_OF_BOUNDS) from None
+        except TypeError:
+            if isinstance(k, (int, float)) and not isinstance(k, bool):
+                return at_one(c, check_int(k, "@", "an integer index"))
+            raise type_error("@", "an integer index", k) from None
+    if type(c) in (dict, DictI, DictN):
+        value = c.get(dict_key(c, k), _MISSING)
+        if value is _MISSING:
+            raise LispError(OUT_OF_BOUNDS)
+        return value
+    fn = protocol("at", c)
+    if fn is not None:
+        return fn(c, k)
+    if isinstance(c, Pair):
+        return (c.car, c.cdr)[check_int(k, "@")]
+    if c is None or not hasattr(c, "__getitem__"):
+        raise type_error("@", "a container", c)
+    try:
+        return c[k]
+    except (IndexError, KeyError):
+        raise LispError(OUT_OF_BOUNDS) from None
+
+
+@builtin("@", aliases=("at", "nth", "get"))
+def at(container, key, *keys):
+    """Element at index/key (successive keys go deeper); negative indexes count from the end."""
+    if not keys:
+        kind = type(container)
+        if (kind is dict and type(key) is str) or (kind is list and type(key) is int):
+            try:
+                return container[key]
+            except (KeyError, IndexError):
+                raise LispError(OUT_OF_BOUNDS) from None
+        return at_one(container, key)
+    value = at_one(container, key)
+    for k in keys:
+        value = at_one(value, k)
+    return value
+
+
+def set_one(c, k, v):
+    """Store `v` at index/key `k` of `c` (a list index must exist)."""
+    if isinstance(c, (list, LList)):
+        try:
+            c[check_int(k, "set@", "an integer index")] = v
+        except IndexError:
+            raise LispError(OUT_OF_BOUNDS) from None
+    elif isinstance(c, TypedArray):
+        try:
+            c[check_int(k, "set@", "an integer index")] = type(c).convert(v)
+        except IndexError:
+            raise LispError(OUT_OF_BOUNDS) from None
+        except (TypeError, ValueError, OverflowError):
+            raise type_error("set@", f"a value for {type(c).__name__.lower()}", v) from None
+    elif type(c) in (dict, DictI, DictN):
+        c[dict_key(c, k)] = v
+    elif protocol("set_at", c) is not None:
+        protocol("set_at", c)(c, k, v)
+    elif isinstance(c, str):
+        raise LispError("Error: set@ cannot modify a string (strings are immutable)", "set@")
+    else:
+        try:
+            c[k] = v
+        except (TypeError, AttributeError):
+            raise type_error("set@", "a modifiable container", c) from None
+        except (IndexError, KeyError):
+            raise LispError(OUT_OF_BOUNDS) from None
+
+
+@builtin("set@")
+def set_at(container, key, value, *more):
+    """`(set@ c k1 ... kn v)`: store v at the position reached by the keys; returns c."""
+    if not more:
+        kind = type(container)
+        if kind is dict and type(key) is str:
+            container[key] = value
+        else:
+            set_one(container, key, value)
+        return container
+    keys = (key, value, *more)
+    target = container
+    for k in keys[:-2]:
+        target = at_one(target, k)
+    set_one(target, keys[-2], keys[-1])
+    return container
+
+
+def _slice(c, begin, end):
+    if isinstance(c, LList):
+        return LList(itertools.islice(c, begin, end))
+    return c[begin:end]
+
+
+@builtin("@@", aliases=("extract",))
+def extract(container, start, end=None):
+    """Sub-list or substring [start, end); end <= 0 counts from the end; no end: one element."""
+    c = container
+    if not isinstance(c, _INDEXED):
+        fn = protocol("extract", c)
+        if fn is None:
+            raise type_error("@@", "a list or a string", c)
+        return fn(c, start, end)
+    n = len(c)
+    if isinstance(start, str) and isinstance(c, str):
+        pos = c.find(start)
+        if pos < 0:
+            return ""
+        begin = pos + len(start)
+        if end is None:
+            return c[begin:]
+    else:
+        begin = check_int(start, "@@", "an integer or a string delimiter")
+        if begin < 0:
+            begin += n
+        if end is None:
+            if not 0 <= begin < n:
+                raise LispError(OUT_OF_BOUNDS)
+            return c[begin]
+    if isinstance(end, str) and isinstance(c, str):
+        stop = c.find(end, max(begin, 0))
+        if stop < 0:
+            return ""
+    else:
+        stop = check_int(end, "@@", "an integer or a string delimiter")
+        if stop <= 0:
+            stop += n
+        stop = min(stop, n)
+    if begin < 0 or begin >= n or stop <= begin:
+        return _slice(c, 0, 0)
+    return _slice(c, begin, stop)
+
+
+@builtin("car")
+def car(c):
+    """First element of a list (nil when empty); first character of a string."""
+    if isinstance(c, _INDEXED):
+        return c[0] if len(c) else None
+    if isinstance(c, Pair):
+        return c.car
+    if c is None:
+        return None
+    fn = protocol("car", c)
+    if fn is None:
+        raise type_error("car", "a list", c)
+    return fn(c)
+
+
+@builtin("cdr")
+def cdr(c):
+    """The list without its first element (nil when fewer than two elements)."""
+    if isinstance(c, _INDEXED):
+        return _slice(c, 1, None) if len(c) > 1 else None
+    if isinstance(c, Pair):
+        return c.cdr
+    if c is None:
+        return None
+    fn = protocol("cdr", c)
+    if fn is None:
+        raise type_error("cdr", "a list", c)
+    return fn(c)
+
+
+def _composition(letters):
+    steps = [car if letter == "a" else cdr for letter in reversed(letters)]
+
+    def c_r(c):
+        for step in steps:
+            c = step(c)
+        return c
+    return c_r
+
+
+for _letters in ("aa", "ad", "da", "dd", "aaa", "aad", "ada", "add", "daa", "dad", "dda", "ddd"):
+    _name = f"c{_letters}r"
+    _doc = f"Composition of car/cdr: `({_name} l)` is " + \
+        "".join(f"(c{x}r " for x in _letters) + "l" + ")" * len(_letters) + "."
+    builtin(_name, doc=_doc, signature=f"({_name} l)")(_composition(_letters))
+
+
+@builtin("last")
+def last(c):
+    """Last element of a list (nil when empty); last character of a string."""
+    if isinstance(c, _INDEXED):
+        return c[-1] if len(c) else None
+    if c is None:
+        return None
+    return at_one(c, -1)
+
+
+@builtin("size")
+def size(c):
+    """Number of elements of a container, characters of a string, entries of a dictionary."""
+    if type(c) is list or type(c) is str:
+        return len(c)
+    if c is None:
+        return 0
+    fn = protocol("size", c)
+    if fn is not None:
+        return fn(c)
+    if isinstance(c, (int, float)) or not hasattr(c, "__len__"):
+        raise type_error("size", "a container or a string", c)
+    return len(c)
+
+
+@builtin("in")
+def in_(c, x):
+    """True when x is an element of c (a substring of a string; a value of a dictionary)."""
+    if isinstance(c, str):
+        return (x if isinstance(x, str) else to_string(x)) in c
+    if isinstance(c, dict):
+        return any(equal(v, x) for v in c.values())
+    if c is None:
+        return False
+    try:
+        return x in c
+    except TypeError:
+        raise type_error("in", "a container or a string", c) from None
+
+
+def _positions(c, x, fname):
+    """Every index of x in c (non-overlapping for substrings)."""
+    if isinstance(c, str):
+        x = x if isinstance(x, str) else to_string(x)
+        found, pos = [], c.find(x)
+        while pos >= 0 and x:
+            found.append(pos)
+            pos = c.find(x, pos + len(x))
+        return found
+    if isinstance(c, SEQUENCES):
+        return [i for i, e in enumerate(c) if equal(e, x)]
+    if isinstance(c, dict):
+        return [k for k, v in c.items() if equal(v, x)]
+    raise type_error(fname, "a container or a string", c)
+
+
+@builtin("find")
+def find(c, x, start=None):
+    """Index of the first occurrence of x at or after start (the key, for a dictionary), or nil."""
+    begin = 0 if start is None else check_int(start, "find")
+    if isinstance(c, str):
+        pos = c.find(x if isinstance(x, str) else to_string(x), begin)
+        return None if pos < 0 else pos
+    if isinstance(c, SEQUENCES):
+        for i in range(begin if begin >= 0 else max(0, len(c) + begin), len(c)):
+            if equal(c[i], x):
+                return i
+        return None
+    found = _positions(c, x, "find")
+    return found[0] if found else None
+
+
+@builtin("findall")
+def findall(c, x):
+    """Every index of x in c (every key, for a dictionary)."""
+    found = _positions(c, x, "findall")
+    return found if isinstance(c, dict) else Integers(found)
+
+
+@builtin("rfind")
+def rfind(c, x):
+    """Index of the last occurrence of x in c, or nil."""
+    if isinstance(c, str):
+        pos = c.rfind(x if isinstance(x, str) else to_string(x))
+        return None if pos < 0 else pos
+    found = _positions(c, x, "rfind")
+    return found[-1] if found else None
+
+
+@builtin("count")
+def count(c, x):
+    """Number of occurrences of x in c (non-overlapping substrings of a string)."""
+    return len(_positions(c, x, "count"))

@@ -1,0 +1,90 @@
+"""What the neural-network families of lispe_torch share (nn, encoding, attention, model,
+optim, losses, schedulers, checkpointing, persistence): error wrapping with the prefixes of
+torch spec §3, the printed form and type atom of library modules (§1.5), and the view of any
+LispE argument as a module or as a list of parameters.
+
+It does not define modules or LispE functions itself: each family module does.
+"""
+
+import functools
+
+import torch
+from torch import nn
+
+from ...errors import LispError
+from ...printer import register_printer
+from ...registry import lookup
+from ...values import register_type_name
+
+
+def backend_errors(prefix):
+    """Decorator: a backend exception becomes `LispError(prefix + message)`; LispErrors pass."""
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args):
+            try:
+                return func(*args)
+            except LispError:
+                raise
+            except Exception as e:  # noqa: BLE001 - the backend's own failure, reported as is
+                raise LispError(f"{prefix}{e}") from e
+        return wrapper
+    return decorate
+
+
+def library_kind(kind, type_atom, text):
+    """Give values of class `kind` the `(type x)` atom and the printed form (a str or a fn)."""
+    register_type_name(kind, type_atom)
+    register_printer(kind, text if callable(text) else (lambda _value: text))
+
+
+def as_module(value):
+    """The torch module behind a LispE value, or None (modules, or objects holding `.module`)."""
+    if isinstance(value, nn.Module):
+        return value
+    inner = getattr(value, "module", None)
+    return inner if isinstance(inner, nn.Module) else None
+
+
+def parameters_of(value, fname):
+    """The list of tensors to optimise for `value`: a module, a list of tensors, or the name of
+    a LoRA Hugging Face model (its adapter parameters)."""
+    module = as_module(value)
+    if module is not None:
+        return list(module.parameters())
+    if isinstance(value, (list, tuple)):
+        if not all(isinstance(p, torch.Tensor) for p in value):
+            raise LispError(f"Error: All elements in params must be tensors (in {fname})")
+        return list(value)
+    if isinstance(value, str):
+        entry = lookup("torch_hf_lora_get_parameters")
+        if entry is None:
+            raise LispError(f"Error in {fname}: no Hugging Face model named '{value}'")
+        return list(entry.func(value))
+    if callable(getattr(value, "parameters", None)):
+        return list(value.parameters())
+    raise LispError(f"Error: params must be a list of tensors or a module (in {fname})")
+
+
+def run_module(module, x, prefix):
+    """`module(x)`; a floating input of another dtype than the module's is cast first."""
+    try:
+        return module(x)
+    except Exception as e:  # noqa: BLE001
+        retry = cast_like_module(module, x)
+        if retry is None:
+            raise LispError(f"{prefix}{e}") from e
+        try:
+            return module(retry)
+        except Exception as e2:  # noqa: BLE001
+            raise LispError(f"{prefix}{e2}") from e2
+
+
+def cast_like_module(module, x):
+    """`x` cast to the module's floating dtype when it differs (integers included), else None."""
+    weight = next(module.parameters(), None)
+    if weight is None or not weight.is_floating_point() or x.dtype == weight.dtype:
+        return None
+    if x.dtype == torch.bool or x.is_complex():
+        return None
+    return x.to(weight.dtype)
