@@ -414,8 +414,10 @@ class Compiler:
             else:
                 t = self.temp()
                 refs.append((f"({t} := {e})", t))
-        checks = [f"type({first}) in {NUMERIC}" for (first, _), e in zip(refs, args)
-                  if not (e[:1].isdigit() or (e[:1] == "-" and e[1:2].isdigit()))]
+        assigned = [first for first, name in refs if first != name]
+        checks = [f"({', '.join(assigned)},)"] if assigned else []   # both operands, evaluated once
+        checks += [f"type({name}) in {NUMERIC}" for (_, name), e in zip(refs, args)
+                   if not (e[:1].isdigit() or (e[:1] == "-" and e[1:2].isdigit()))]
         if op == "/" and not (b[:1].isdigit() and b.strip("0.") != ""):
             checks.append(f"{refs[1][1]}")
         fast = f"{refs[0][1]} {op} {refs[1][1]}"

@@ -12,12 +12,16 @@ import math
 
 from .values import Symbol, Pair, LispSet, LList
 
-_PRINTERS = []   # (class or predicate, fn)
+_CLASS_PRINTERS = {}   # class -> fn
+_PRINTERS = []         # (predicate, fn)
 
 
 def register_printer(kind, fn):
     """Print values of `kind` (a class, or a predicate on the value) with `fn(value) -> str`."""
-    _PRINTERS.append((kind, fn))
+    if isinstance(kind, type):
+        _CLASS_PRINTERS[kind] = fn
+    else:
+        _PRINTERS.append((kind, fn))
 
 
 def format_number(x):
@@ -46,8 +50,12 @@ def _sorted_keys(d):
 
 
 def _custom(value):
-    for kind, fn in _PRINTERS:
-        if (isinstance(value, kind) if isinstance(kind, type) else kind(value)):
+    for kind in type(value).__mro__:     # the most specific registered class wins
+        fn = _CLASS_PRINTERS.get(kind)
+        if fn is not None:
+            return fn(value)
+    for predicate, fn in _PRINTERS:
+        if predicate(value):
             return fn(value)
     return None
 

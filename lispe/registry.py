@@ -31,6 +31,7 @@ LIBRARIES = {
     "lispe_torch": "lispe.libs.torch",
     "lispe_tiktoken": "lispe.libs.tiktoken",
 }
+LIBRARY_ALIASES = {"liblispe_torch": "lispe_torch", "liblispe_tiktoken": "lispe_tiktoken"}  # seed 001
 
 
 @dataclass
@@ -107,7 +108,7 @@ def builtin(name, library="core", signature=None, doc=None, aliases=(), arity=No
 
 def load_library(name):
     """Import the library `name` (its functions register themselves). Unknown name: LispError."""
-    name = str(name)
+    name = LIBRARY_ALIASES.get(str(name), str(name))
     if name not in LIBRARIES:
         known = ", ".join(sorted(LIBRARIES))
         raise LispError(f"Error: unknown library '{name}' (known libraries: {known})", "use")
