@@ -340,9 +340,11 @@ class Compiler:
                     and name not in self.functions:
                 args = self.args(form[1:], scope, out)
                 return f"{scope.this}.send({', '.join([repr(name)] + args)})"
+            entry = lookup(name)
+            if entry is not None and entry.library == "core" and not entry.special:
+                return self.builtin_call(entry, form, scope, out)
             if name in self.functions or mangle(name) in self.G:
                 return self.dispatch_call(form, scope, out)
-            entry = lookup(name)
             if entry is not None and not entry.special and self.interp.visible(entry):
                 return self.builtin_call(entry, form, scope, out)
             if entry is not None and not entry.special:
@@ -401,7 +403,7 @@ class Compiler:
         if nargs == 2 and name in INLINE_OPS:
             return self.inline_arith(entry, INLINE_OPS[name], args, out)
         if nargs == 2 and name in COMPARE_OPS:
-            return f"({args[0]} {COMPARE_OPS[name]} {args[1]})"
+            return self.inline_arith(entry, COMPARE_OPS[name], args, out)
         return f"{self.builtin_ref(entry)}({', '.join(args)})"
 
     def inline_arith(self, entry, op, args, out):
@@ -512,7 +514,7 @@ class Compiler:
     def tail_if(self, form, scope, out):
         if len(form) < 3:
             raise LispError("Error: Wrong number of arguments for: 'if'", "if", None, form_line(form))
-        cond = self.expr(form[1], scope, out)
+        cond = self.test(form[1], scope, out)
         then = out.child()
         self.tail(form[2], scope, then)
         other = out.child()
@@ -521,14 +523,14 @@ class Compiler:
         out.block("else", other)
 
     def tail_check(self, form, scope, out):
-        cond = self.expr(form[1], scope, out)
+        cond = self.test(form[1], scope, out)
         then = out.child()
         self.tail_body(list(form[2:]), scope, then)
         out.block(f"if {cond}", then)
         out.emit("return None")
 
     def tail_ncheck(self, form, scope, out):
-        cond = self.expr(form[1], scope, out)
+        cond = self.test(form[1], scope, out)
         other = out.child()
         self.tail(form[2], scope, other)
         then = out.child()
@@ -548,7 +550,7 @@ class Compiler:
             if test is True:
                 out.extend(body)
                 return
-            cond = self.expr(test, scope, out)
+            cond = self.test(test, scope, out)
             out.block(f"if {cond}", body)
         out.emit("return None")
 
@@ -697,9 +699,13 @@ class Compiler:
         self.macros[str(form[1])] = (list(form[2]), body)
         return "True"
 
-    def check_assignable(self, name, form):
+    def check_assignable(self, name, form, variable=False):
+        """defun cannot redefine a core function; no form can bind a special form or nil/true.
+        A variable may take the name of a builtin function (seeds write `(setq size ...)`,
+        DECISIONS.md 1): calls `(size x)` still reach the builtin."""
         entry = lookup(name)
-        if name in ("nil", "true") or (entry is not None and entry.library == "core"):
+        core = entry is not None and entry.library == "core"
+        if name in ("nil", "true") or (core and (entry.special or not variable)):
             raise LispError(f"Error: '{name}' is a keyword and cannot be assigned", name, None,
                             form_line(form))
 
@@ -784,7 +790,7 @@ class Compiler:
         if len(form) != 3:
             raise LispError("Error: Wrong number of arguments for: 'setq'", "setq", None, form_line(form))
         name = self.target(form)
-        self.check_assignable(name, form)
+        self.check_assignable(name, form, variable=True)
         value = self.expr(form[2], scope, out)
         if scope.kind == "module" and not scope.is_local(name):
             self.functions.discard(name)
@@ -796,7 +802,7 @@ class Compiler:
         if len(form) != 3:
             raise LispError("Error: Wrong number of arguments for: 'setg'", "setg", None, form_line(form))
         name = self.target(form)
-        self.check_assignable(name, form)
+        self.check_assignable(name, form, variable=True)
         self.assign(name, self.expr(form[2], scope, out), scope, out, "global")
         return "True"
 
@@ -913,8 +919,17 @@ class Compiler:
             raise LispError("Error: Wrong number of arguments for: 'ife'", "ife", None, form_line(form))
         return self.conditional(form[1], [form[2]], list(form[3:]), scope, out)
 
+    def test(self, form, scope, out):
+        """A Python expression used only for its truth: two-argument comparisons stay native
+        (a 0-dim tensor's answer is true or false like a number's)."""
+        if is_form(form) and len(form) == 3 and type(form[0]) is Symbol and str(form[0]) in COMPARE_OPS \
+                and not scope.is_local(form[0]) and not (isinstance(form, Form) and form.kind == "dict"):
+            a, b = self.args(form[1:], scope, out)
+            return f"({a} {COMPARE_OPS[str(form[0])]} {b})"
+        return self.expr(form, scope, out)
+
     def conditional(self, test, then_forms, else_forms, scope, out, negate=False):
-        cond = self.expr(test, scope, out)
+        cond = self.test(test, scope, out)
         if negate:
             cond = f"not {cond}"
         then, other = out.child(), out.child()
@@ -952,7 +967,7 @@ class Compiler:
             if clause[0] is True:
                 self.branch(list(clause[1:]), scope, writer, result)
                 return result
-            cond = self.expr(clause[0], scope, writer)
+            cond = self.test(clause[0], scope, writer)
             then = writer.child()
             self.branch(list(clause[1:]), scope, then, result)
             writer.block(f"if {cond}", then)
@@ -1112,7 +1127,7 @@ class Compiler:
             raise LispError("Error: Wrong number of arguments for: 'while'", "while", None, form_line(form))
         result = self.loop_result(out)
         test = out.child()
-        cond = self.expr(form[1], scope, test)
+        cond = self.test(form[1], scope, test)
         body = out.child()
         self.loop_body(list(form[2:]), scope, body, result)
         if not test.lines:

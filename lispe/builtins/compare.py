@@ -23,7 +23,8 @@ def _as_bool(result, name):
     try:
         return bool(result)
     except (RuntimeError, ValueError):
-        raise LispError(f"Error: '{name}' needs single values, not several elements", name) from None
+        raise LispError(f"Error: '{name}' needs single values, not several elements",
+                        name) from None
 
 
 def _ordering(op, name):

@@ -22,20 +22,20 @@ _ARRAY_DTYPES = {"f": torch.float32, "d": torch.float64, "q": torch.int64, "h": 
 
 
 def _nested_to_tensor(data, fname):
+    if not data:
+        return torch.tensor([], dtype=torch.float32)
     if all(isinstance(x, bool) or x is None for x in data):
-        pass
-    elif all(type(x) is int or isinstance(x, bool) for x in data):
+        return torch.tensor([x is True for x in data], dtype=torch.bool)
+    if all(type(x) is int or isinstance(x, bool) for x in data):
         return torch.tensor([int(x) for x in data], dtype=torch.int64)
-    elif all(isinstance(x, (int, float)) for x in data):
+    if all(isinstance(x, (int, float)) for x in data):
         return torch.tensor(data, dtype=torch.float64)
-    if data and all(isinstance(x, (list, array.array, torch.Tensor)) for x in data):
+    if all(isinstance(x, (list, array.array, torch.Tensor)) for x in data):
         rows = [to_tensor(x, fname) for x in data]
         if len({tuple(r.shape) for r in rows}) != 1:
             raise LispError(f"Error in {fname}: nested lists must all have the same shape")
         dtype = rows[0].dtype if len({r.dtype for r in rows}) == 1 else torch.float64
         return torch.stack([r.to(dtype) for r in rows])
-    if not data:
-        return torch.tensor([], dtype=torch.float32)
     raise LispError(f"Error in {fname}: Unsupported type for tensor conversion")
 
 

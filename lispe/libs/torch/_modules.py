@@ -1,12 +1,10 @@
 """What the neural-network families of lispe_torch share (nn, encoding, attention, model,
-optim, losses, schedulers, checkpointing, persistence): error wrapping with the prefixes of
-torch spec §3, the printed form and type atom of library modules (§1.5), and the view of any
-LispE argument as a module or as a list of parameters.
+optim, schedulers, checkpointing, persistence): the printed form and type atom of library
+objects (torch spec §1.5), the view of any LispE argument as a module or as a list of
+parameters, and running a module on an input whose dtype may differ from the module's.
 
-It does not define modules or LispE functions itself: each family module does.
+It defines no LispE function itself: each family module does.
 """
-
-import functools
 
 import torch
 from torch import nn
@@ -15,21 +13,6 @@ from ...errors import LispError
 from ...printer import register_printer
 from ...registry import lookup
 from ...values import register_type_name
-
-
-def backend_errors(prefix):
-    """Decorator: a backend exception becomes `LispError(prefix + message)`; LispErrors pass."""
-    def decorate(func):
-        @functools.wraps(func)
-        def wrapper(*args):
-            try:
-                return func(*args)
-            except LispError:
-                raise
-            except Exception as e:  # noqa: BLE001 - the backend's own failure, reported as is
-                raise LispError(f"{prefix}{e}") from e
-        return wrapper
-    return decorate
 
 
 def library_kind(kind, type_atom, text):

@@ -17,8 +17,8 @@ from torch import nn
 from ...errors import LispError
 from ...printer import format_number
 from ...registry import builtin
-from ._common import LIBRARY, check_int, check_number, check_tensor, to_tensor
-from ._modules import backend_errors, library_kind
+from ._common import LIBRARY, backend_errors, check_int, check_number, check_tensor, to_tensor
+from ._modules import library_kind
 
 
 def sdpa(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
@@ -82,7 +82,7 @@ library_kind(FlashAttention, "torch_flash_attention_", _flash_text)
 # multi-head attention (sequence-first) ----------------------------------------------------
 
 @builtin("torch_multihead_attention", library=LIBRARY)
-@backend_errors("Error creating multi-head attention: ")
+@backend_errors("Error creating multi-head attention")
 def torch_multihead_attention(embed_dim, num_heads):
     """Create a sequence-first multi-head attention `[S, B, E]` (bias on, dropout 0)."""
     return nn.MultiheadAttention(check_int(embed_dim, "torch_multihead_attention", "embed_dim"),
@@ -203,7 +203,7 @@ def torch_flash_attention_masked(query, key, value, scale, mask):
 
 
 @builtin("torch_flash_attention_create", library=LIBRARY)
-@backend_errors("Error creating Flash Attention: ")
+@backend_errors("Error creating Flash Attention")
 def torch_flash_attention_create(embed_dim, num_heads, dropout=None, bias=True):
     """Create a batch-first flash-attention module (dropout 0.0; `false`/nil bias: no bias)."""
     fname = "torch_flash_attention_create"

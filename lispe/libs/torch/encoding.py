@@ -13,8 +13,8 @@ from torch import nn
 
 from ...errors import LispError
 from ...registry import builtin
-from ._common import LIBRARY, check_int, check_tensor, resolve_device
-from ._modules import backend_errors, library_kind
+from ._common import LIBRARY, backend_errors, check_int, check_tensor, resolve_device
+from ._modules import library_kind
 
 
 class PositionalEncoding(nn.Module):
@@ -78,7 +78,7 @@ _ID_DTYPES = (torch.int64, torch.int32)
 
 
 @builtin("torch_embedding", library=LIBRARY, aliases=("torch_embedding_create",))
-@backend_errors("Error creating embedding: ")
+@backend_errors("Error creating embedding")
 def torch_embedding(num_embeddings, embedding_dim):
     """Create an embedding table of `num_embeddings` vectors of size `embedding_dim` (N(0,1))."""
     return nn.Embedding(check_int(num_embeddings, "torch_embedding", "num_embeddings"),
@@ -107,7 +107,7 @@ def torch_embedding_forward(embedding, input_data):
 
 
 @builtin("torch_positional_encoding", library=LIBRARY)
-@backend_errors("Error creating positional encoding: ")
+@backend_errors("Error creating positional encoding")
 def torch_positional_encoding(d_model, max_len=None):
     """Create a sinusoidal positional encoding for `d_model` (even) and `max_len` positions (5000)."""
     fname = "torch_positional_encoding"
@@ -130,7 +130,7 @@ def torch_positional_forward(positional_encoding, input_data):
 
 
 @builtin("torch_rotary_embedding", library=LIBRARY)
-@backend_errors("Error creating rotary embedding: ")
+@backend_errors("Error creating rotary embedding")
 def torch_rotary_embedding(dim, max_seq_len=None):
     """Create rotary position embedding tables for head dimension `dim` (max_seq_len 8192)."""
     fname = "torch_rotary_embedding"

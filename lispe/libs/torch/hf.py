@@ -21,7 +21,8 @@ fine-tuning helpers (hf_finetune.py), LoRA (hf_lora.py), generation (generation.
 import contextlib
 import functools
 import os
-from dataclasses import dataclass, field
+import pickle
+from dataclasses import dataclass
 
 import torch
 
@@ -198,10 +199,19 @@ def _loading(fname, prefix):
                 return func(*args)
             except LispError:
                 raise
+            except pickle.UnpicklingError as e:
+                raise LispError(f"{prefix}: refused to unpickle the weights: the file holds "
+                                f"Python objects, not only tensors (in {fname})") from e
             except Exception as e:  # noqa: BLE001 - transformers/safetensors failure, reported as is
-                raise LispError(f"{prefix}: {e} (in {fname})") from e
+                raise LispError(f"{prefix}: {first_line(e)} (in {fname})") from e
         return wrapper
     return decorate
+
+
+def first_line(error):
+    """The first line of a backend error message (transformers' run over many lines)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 @builtin("torch_hf_load_model", library=LIBRARY)
@@ -348,11 +358,12 @@ def run_model(entry, ids, context, fname, attentions=False):
             context.trim()
     except IndexError as e:
         check_vocabulary(ids, entry, fname)
-        raise LispError(f"Error in {fname}: {e}") from e
+        raise LispError(f"Error in {fname}: {first_line(e)}") from e
     except LispError:
         raise
     except Exception as e:  # noqa: BLE001 - the backend's own failure, reported as is
-        raise LispError(f"{_FORWARD_ERRORS.get(fname, 'Error in HF forward')}: {e} (in {fname})") from e
+        prefix = _FORWARD_ERRORS.get(fname, "Error in HF forward")
+        raise LispError(f"{prefix}: {first_line(e)} (in {fname})") from e
     if attentions:
         for layer, scores in enumerate(out.attentions):
             context.scores[layer] = scores.detach().cpu()

@@ -126,7 +126,8 @@ def torch_lora_apply_to_linear(linear_layer, rank, alpha):
     """A new LoRA linear layer whose frozen base is a copy of the given linear layer."""
     fname = "torch_lora_apply_to_linear"
     if not isinstance(linear_layer, nn.Linear):
-        raise LispError(f"Error: First argument must be a linear layer (in {fname}, got {describe(linear_layer)})")
+        raise LispError(f"Error: First argument must be a linear layer (in {fname}, "
+                        f"got {describe(linear_layer)})")
     alpha = _check_sizes(fname, rank, alpha)
     with backend_errors("Error applying LoRA to linear layer"), torch.no_grad():
         has_bias = linear_layer.bias is not None
@@ -195,7 +196,8 @@ def torch_lora_trainable_params(model):
         return entry.func(model)
     if isinstance(model, nn.Module):
         return [p for p in model.parameters() if p.requires_grad]
-    raise LispError(f"Error: Argument must be a model (in torch_lora_trainable_params, got {describe(model)})")
+    raise LispError(f"Error: Argument must be a model (in torch_lora_trainable_params, "
+                    f"got {describe(model)})")
 
 
 @builtin("torch_lora_save_adapters", library=LIBRARY)

@@ -12,8 +12,8 @@ from torch import nn
 from ...errors import LispError
 from ...registry import builtin
 from ...runtime import caller_var
-from ._common import LIBRARY, check_int
-from ._modules import backend_errors, cast_like_module, library_kind
+from ._common import LIBRARY, backend_errors, check_int
+from ._modules import cast_like_module, library_kind
 from .encoding import embed
 
 
@@ -34,7 +34,7 @@ library_kind(MLP, "torch_model_", "PyTorch Model")
 
 
 @builtin("torch_model", library=LIBRARY)
-@backend_errors("Error creating model: ")
+@backend_errors("Error creating model")
 def torch_model(input_size, hidden_size, output_size):
     """Create an MLP `input -> hidden -> hidden -> output` with ReLU (layers fc1, fc2, fc3)."""
     return MLP(check_int(input_size, "torch_model", "input_size"),

@@ -11,8 +11,8 @@ from torch import nn
 
 from ...errors import LispError
 from ...registry import builtin
-from ._common import LIBRARY, check_int, check_tensor, int_list
-from ._modules import backend_errors, library_kind, run_module
+from ._common import LIBRARY, backend_errors, check_int, check_tensor, int_list
+from ._modules import library_kind, run_module
 
 
 class TransformerBlock(nn.Module):
@@ -41,7 +41,7 @@ library_kind(TransformerBlock, "torch_transformer_block_", "PyTorch Transformer 
 
 
 @builtin("torch_linear", library=LIBRARY)
-@backend_errors("Error creating linear layer: ")
+@backend_errors("Error creating linear layer")
 def torch_linear(in_features, out_features):
     """Create a linear layer `x·Wᵀ + b` (with bias, PyTorch default initialisation)."""
     return nn.Linear(check_int(in_features, "torch_linear", "in_features"),
@@ -58,7 +58,7 @@ def torch_linear_forward(linear, input_data):
 
 
 @builtin("torch_layer_norm", library=LIBRARY, aliases=("torch_layer_norm_create",))
-@backend_errors("Error creating layer norm: ")
+@backend_errors("Error creating layer norm")
 def torch_layer_norm(normalized_shape):
     """Create a layer normalisation over the trailing shape (an integer or a list; eps 1e-5)."""
     return nn.LayerNorm(int_list(normalized_shape, "torch_layer_norm", "normalized_shape"))
@@ -74,7 +74,7 @@ def torch_layer_norm_forward(layer_norm, input_data):
 
 
 @builtin("torch_transformer_block", library=LIBRARY, aliases=("torch_transformer_block_create",))
-@backend_errors("Error creating transformer block: ")
+@backend_errors("Error creating transformer block")
 def torch_transformer_block(embed_dim, num_heads, ffn_dim):
     """Create a post-norm transformer block (attention, 2 layer norms, ReLU feed-forward)."""
     fname = "torch_transformer_block"

@@ -14,7 +14,7 @@ import torch
 from ...errors import LispError
 from ...registry import builtin
 from ...runtime import caller_var
-from ._common import LIBRARY, check_number
+from ._common import LIBRARY, backend_errors, check_number
 from ._modules import library_kind, parameters_of
 
 _ALGORITHMS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -24,6 +24,8 @@ class Optimizer:
     """An optimizer of kind `adam`, `adamw` or `sgd`; `.torch` is None until it has parameters."""
 
     def __init__(self, kind, lr, weight_decay=None):
+        if lr < 0:
+            raise ValueError(f"Invalid learning rate: {lr}")
         self.kind, self.lr, self.weight_decay = kind, lr, weight_decay
         self.torch = None
 
@@ -82,31 +84,20 @@ def _kind(name, fname):
     return kind
 
 
-def _wrap(fname, prefix, build):
-    try:
-        return build()
-    except LispError:
-        raise
-    except Exception as e:  # noqa: BLE001
-        raise LispError(f"{prefix}{e}") from e
-
-
-def _create(model, learning_rate, kind, fname):
-    lr = check_number(learning_rate, fname, "learning_rate")
-    algorithm = _kind(kind, fname)
-    params = parameters_of(model, fname) if model is not None else []
-
-    def build():
-        optimizer = Optimizer(algorithm, lr)
+def _build(kind, lr, weight_decay, params, prefix):
+    """A new optimizer over `params` (none: deferred); backend failures get `prefix`."""
+    with backend_errors(prefix):
+        optimizer = Optimizer(kind, lr, weight_decay)
         optimizer.add(params)
-        return optimizer
-    return _wrap(fname, "Error creating optimizer: ", build)
+    return optimizer
 
 
 @builtin("torch_optimizer", library=LIBRARY)
 def torch_optimizer(model, learning_rate, type):  # noqa: A002 - the spec's parameter name
     """Create an optimizer ("adam", "adamw" or "sgd") over a module's or a list's parameters."""
-    return _create(model, learning_rate, type, "torch_optimizer")
+    fname = "torch_optimizer"
+    return _build(_kind(type, fname), check_number(learning_rate, fname, "learning_rate"), None,
+                  parameters_of(model, fname), "Error creating optimizer")
 
 
 def _caller_or(name, default):
@@ -120,59 +111,54 @@ def _caller_or(name, default):
 def torch_optimizer_create(model=None, learning_rate=None, type=None):  # noqa: A002
     """`torch_optimizer`; omitted arguments come from the caller's `model`, `learning_rate` and
     `type` variables, else no parameters yet, 0.001 and AdamW."""
-    if model is None:
-        model = _caller_or("model", None)
-    if learning_rate is None:
-        learning_rate = _caller_or("learning_rate", 0.001)
+    fname = "torch_optimizer_create"
+    model = _caller_or("model", None) if model is None else model
+    lr = _caller_or("learning_rate", 0.001) if learning_rate is None else learning_rate
     if type is None:
-        type = _caller_or("type", "adamw")  # noqa: A001
-        if not isinstance(type, str):
-            type = "adamw"  # noqa: A001
-    return _create(model, learning_rate, type, "torch_optimizer_create")
+        type = _caller_or("type", None)  # noqa: A001
+    kind = _kind(type if isinstance(type, str) else "adamw", fname)
+    params = [] if model is None else parameters_of(model, fname)
+    return _build(kind, check_number(lr, fname, "learning_rate"), None, params, "Error creating optimizer")
 
 
-def _deferred(kind, learning_rate, fname, prefix):
+def _deferred(kind, learning_rate, fname, label):
     lr = check_number(learning_rate, fname, "learning_rate")
-    return _wrap(fname, prefix, lambda: Optimizer(kind, lr))
+    return _build(kind, lr, None, [], f"Error creating {label} optimizer")
 
 
 @builtin("torch_adam_optimizer", library=LIBRARY)
 def torch_adam_optimizer(learning_rate):
     """Create an Adam optimizer with no parameters yet (add them with torch_optimizer_add_params)."""
-    return _deferred("adam", learning_rate, "torch_adam_optimizer", "Error creating Adam optimizer: ")
+    return _deferred("adam", learning_rate, "torch_adam_optimizer", "Adam")
 
 
 @builtin("torch_adamw_optimizer", library=LIBRARY, aliases=("torch_adamw_optimizer_create",))
 def torch_adamw_optimizer(learning_rate):
     """Create an AdamW optimizer with no parameters yet (add them with torch_optimizer_add_params)."""
-    return _deferred("adamw", learning_rate, "torch_adamw_optimizer", "Error creating AdamW optimizer: ")
+    return _deferred("adamw", learning_rate, "torch_adamw_optimizer", "AdamW")
 
 
 @builtin("torch_sgd_optimizer", library=LIBRARY)
 def torch_sgd_optimizer(learning_rate):
     """Create an SGD optimizer with no parameters yet (add them with torch_optimizer_add_params)."""
-    return _deferred("sgd", learning_rate, "torch_sgd_optimizer", "Error creating SGD optimizer: ")
+    return _deferred("sgd", learning_rate, "torch_sgd_optimizer", "SGD")
 
 
 @builtin("torch_optimizer_add_params", library=LIBRARY)
 def torch_optimizer_add_params(params, learning_rate=None, weight_decay=None):
     """`(params lr wd)`: a new AdamW over a list of tensors; `(optimizer params)`: add to it."""
-    fname = "torch_optimizer_add_params"
+    fname, prefix = "torch_optimizer_add_params", "Error adding parameters to optimizer"
     if isinstance(params, Optimizer):
         tensors = parameters_of(learning_rate, fname)
-        _wrap(fname, "Error adding parameters to optimizer: ", lambda: params.add(tensors))
+        with backend_errors(prefix):
+            params.add(tensors)
         return params
     if not isinstance(params, (list, tuple)):
         raise LispError(f"Error: params must be a list of tensors (in {fname})")
     tensors = parameters_of(params, fname)
     lr = 0.001 if learning_rate is None else check_number(learning_rate, fname, "learning_rate")
     decay = 0.01 if weight_decay is None else check_number(weight_decay, fname, "weight_decay")
-
-    def build():
-        optimizer = Optimizer("adamw", lr, decay)
-        optimizer.add(tensors)
-        return optimizer
-    return _wrap(fname, "Error adding parameters to optimizer: ", build)
+    return _build("adamw", lr, decay, tensors, prefix)
 
 
 @builtin("torch_optimizer_step", library=LIBRARY)

@@ -22,7 +22,7 @@ import torch
 from ...errors import LispError
 from ...registry import builtin, lookup
 from ...values import register_protocol
-from ._common import LIBRARY, describe
+from ._common import LIBRARY, backend_errors, describe
 from ._modules import as_module, library_kind
 from .model import MLP
 from .optim import Optimizer
@@ -72,14 +72,14 @@ def _read(path, fname, prefix):
     if not isinstance(path, str):
         raise LispError(f"Error in {fname}: path must be a string (got {describe(path)})")
     if not os.path.isfile(path):
-        raise LispError(f"{prefix}no such file: {path}")
+        raise LispError(f"{prefix}: no such file: {path}")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        raise LispError(f"{prefix}{path} holds objects other than tensors and plain data; "
+        raise LispError(f"{prefix}: {path} holds objects other than tensors and plain data; "
                         "refused (files are read with weights_only=True)") from e
     except Exception as e:  # noqa: BLE001
-        raise LispError(f"{prefix}{e}") from e
+        raise LispError(f"{prefix}: {e}") from e
 
 
 def _model_entries(data):
@@ -91,7 +91,7 @@ def _model_entries(data):
     return None
 
 
-def _copy_into(module, entries, prefix):
+def _copy_into(module, entries):
     """Copy every entry whose name is a parameter or buffer of `module` (shapes must match)."""
     targets = dict(module.named_parameters())
     targets.update(module.named_buffers())
@@ -101,8 +101,8 @@ def _copy_into(module, entries, prefix):
             if target is None:
                 continue
             if target.shape != value.shape:
-                raise LispError(f"{prefix}size mismatch for {name}: {list(value.shape)} in the "
-                                f"state dict, {list(target.shape)} in the model")
+                raise ValueError(f"size mismatch for {name}: {list(value.shape)} in the "
+                                 f"state dict, {list(target.shape)} in the model")
             target.copy_(value)
 
 
@@ -110,10 +110,8 @@ def _copy_into(module, entries, prefix):
 def torch_save_model(model, path):
     """Save a module's state dict to a `.pt` file (arguments in either order)."""
     module, path = _split_model_path(model, path, "torch_save_model")
-    try:
+    with backend_errors("Error saving model"):
         torch.save(module.state_dict(), path)
-    except Exception as e:  # noqa: BLE001
-        raise LispError(f"Error saving model: {e}") from e
     return "Model saved successfully"
 
 
@@ -121,17 +119,15 @@ def torch_save_model(model, path):
 def torch_load_model(model, path=None):
     """Load a `.pt` file into a module (`(model path)` or `(path model)`); with a path alone,
     return a TorchScript model, an MLP rebuilt from its weights, or a state dict."""
-    fname, prefix = "torch_load_model", "Error loading model: "
+    fname, prefix = "torch_load_model", "Error loading model"
     if path is None:
         return _load_new(model, fname, prefix)
     module, path = _split_model_path(model, path, fname)
     entries = _model_entries(_read(path, fname, prefix))
     if entries is None:
-        raise LispError(f"{prefix}{path} does not hold a state dict")
-    try:
+        raise LispError(f"{prefix}: {path} does not hold a state dict")
+    with backend_errors(prefix):
         module.load_state_dict(entries)
-    except Exception as e:  # noqa: BLE001
-        raise LispError(f"{prefix}{e}") from e
     return "Model loaded successfully"
 
 
@@ -144,16 +140,16 @@ def _is_torchscript(path):
 
 def _load_new(path, fname, prefix):
     if isinstance(path, str) and os.path.isfile(path) and _is_torchscript(path):
-        entry = lookup("torch_jit_load")
-        return entry.func(path) if entry is not None else torch.jit.load(path, map_location="cpu")
+        return lookup("torch_jit_load").func(path)
     data = _read(path, fname, prefix)
     entries = _model_entries(data)
     if entries is None:
-        raise LispError(f"{prefix}{path} does not hold a state dict")
+        raise LispError(f"{prefix}: {path} does not hold a state dict")
     if set(entries) == _MLP_KEYS:
         first, last = entries["fc1.weight"], entries["fc3.weight"]
-        model = MLP(first.shape[1], first.shape[0], last.shape[0])
-        model.load_state_dict(entries)
+        with backend_errors(prefix):
+            model = MLP(first.shape[1], first.shape[0], last.shape[0])
+            model.load_state_dict(entries)
         return model
     return StateDict(entries)
 
@@ -164,17 +160,15 @@ def torch_state_dict(model):
     module = as_module(model)
     if module is None:
         raise LispError(f"Error: Argument must be a PyTorch module (in torch_state_dict, got {describe(model)})")
-    try:
+    with backend_errors("Error getting model state dict"):
         return StateDict({name: p.detach().clone() for name, p in module.named_parameters()})
-    except Exception as e:  # noqa: BLE001
-        raise LispError(f"Error getting model state dict: {e}") from e
 
 
 @builtin("torch_load_state_dict", library=LIBRARY)
 def torch_load_state_dict(model, state_dict):
     """Copy the matching entries of a state dict into a module (or, from a loaded checkpoint,
     restore an optimizer's state)."""
-    fname, prefix = "torch_load_state_dict", "Error loading state dict: "
+    fname, prefix = "torch_load_state_dict", "Error loading state dict"
     if not isinstance(state_dict, (StateDict, dict)):
         raise LispError(f"Error: Second argument must be a state dict (in {fname}, got {describe(state_dict)})")
     if isinstance(model, Optimizer):
@@ -183,25 +177,19 @@ def torch_load_state_dict(model, state_dict):
     module = as_module(model)
     if module is None:
         raise LispError(f"Error: First argument must be a model (in {fname}, got {describe(model)})")
-    try:
-        _copy_into(module, state_dict, prefix)
-    except LispError:
-        raise
-    except Exception as e:  # noqa: BLE001
-        raise LispError(f"{prefix}{e}") from e
+    with backend_errors(prefix):
+        _copy_into(module, state_dict)
     return "State dict loaded successfully"
 
 
 def _restore_optimizer(optimizer, state_dict, prefix):
     state = getattr(state_dict, "optimizer_state", None)
     if state is None:
-        raise LispError(f"{prefix}this state dict holds no optimizer state")
+        raise LispError(f"{prefix}: this state dict holds no optimizer state")
     if optimizer.torch is None:
-        raise LispError(f"{prefix}the optimizer has no parameters yet")
-    try:
+        raise LispError(f"{prefix}: the optimizer has no parameters yet")
+    with backend_errors(prefix):
         optimizer.torch.load_state_dict(state)
-    except Exception as e:  # noqa: BLE001
-        raise LispError(f"{prefix}{e}") from e
 
 
 @builtin("torch_save_checkpoint", library=LIBRARY)
@@ -218,10 +206,8 @@ def torch_save_checkpoint(model, optimizer, epoch, path):
     content = {"model": module.state_dict(),
                "optimizer": None if optimizer.torch is None else optimizer.torch.state_dict(),
                "epoch": epoch}
-    try:
+    with backend_errors("Error saving checkpoint"):
         torch.save(content, path)
-    except Exception as e:  # noqa: BLE001
-        raise LispError(f"Error saving checkpoint: {e}") from e
     return "Checkpoint saved successfully"
 
 
@@ -229,11 +215,11 @@ def torch_save_checkpoint(model, optimizer, epoch, path):
 def torch_load_checkpoint(path):
     """Read a checkpoint (or a plain state dict): a state dict of the model, carrying the
     optimizer state and epoch."""
-    prefix = "Error loading checkpoint: "
+    prefix = "Error loading checkpoint"
     data = _read(path, "torch_load_checkpoint", prefix)
     entries = _model_entries(data)
     if entries is None:
-        raise LispError(f"{prefix}{path} holds neither a checkpoint nor a state dict")
+        raise LispError(f"{prefix}: {path} holds neither a checkpoint nor a state dict")
     if entries is data:
         return StateDict(entries)
     return StateDict(entries, data.get("optimizer"), data.get("epoch"))

@@ -73,4 +73,5 @@ def tensor_div_scalar(tensor, scalar):
 
 
 tensor_neg = register_unary("tensor_neg", torch.neg, "Negate every element of a tensor.")
-tensor_reciprocal = register_unary("tensor_reciprocal", torch.reciprocal, "1/x for every element of a tensor.")
+tensor_reciprocal = register_unary("tensor_reciprocal", torch.reciprocal,
+                                   "1/x for every element of a tensor.")

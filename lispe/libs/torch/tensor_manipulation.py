@@ -12,7 +12,7 @@ import torch
 from ...errors import LispError
 from ...registry import builtin
 from ._common import (LIBRARY, check_int, check_number, check_tensor, diagnose, diagnose_dim,
-                      int_list, to_tensor)
+                      int_list)
 
 
 def _ints(fname, message, *values):

@@ -1,0 +1,368 @@
+"""Core builtins: container access, construction, mutation, sets, dictionaries and the
+functional helpers (spec §9, §13)."""
+
+import array
+import random
+
+import pytest
+from hypothesis import given, strategies as st
+
+import lispe.builtins  # noqa: F401  (registers the core builtins)
+from lispe.errors import LispError
+from lispe.printer import to_string
+from lispe.registry import lookup
+from lispe.values import (DictI, DictN, Floats, Integers, LList, LispSet, Numbers, Pair, Shorts,
+                          Strings, register_protocol)
+
+
+def call(name, *args):
+    return lookup(name).func(*args)
+
+
+small_lists = st.lists(st.integers(-1000, 1000), max_size=30)
+
+
+# access ---------------------------------------------------------------------------------------
+
+def test_at_indexes_lists_strings_and_dictionaries():
+    assert call("@", [10, 20, 30], 1) == 20
+    assert call("@", [10, 20, 30], -1) == 30
+    assert call("@", [[1, 2], [3, 4]], 1, 0) == 3
+    assert call("@", "héllo", 1) == "é"
+    assert call("@", {"1": "one"}, 1) == "one"         # string dictionary: key converted
+    assert call("at", DictI({3: "x"}), 3) == "x"
+    assert call("nth", Integers([5, 6]), 1) == 6
+    assert call("get", {"k": 1}, "k") == 1              # DECISIONS 1
+    assert call("@", [1, 2], 1.0) == 2                  # integral float index
+
+
+@pytest.mark.parametrize("container,key", [([1, 2], 2), ([1, 2], -3), ({"a": 1}, "b"),
+                                           ("ab", 5), (LList([1]), 3)])
+def test_at_out_of_bounds(container, key):
+    with pytest.raises(LispError, match="^Error: index out of bounds$"):
+        call("@", container, key)
+
+
+def test_at_uses_the_container_protocol_for_other_kinds():
+    class Box:
+        def __init__(self, items):
+            self.items = items
+
+    register_protocol("at", Box, lambda b, i: b.items[i])
+    register_protocol("size", Box, lambda b: len(b.items))
+    register_protocol("car", Box, lambda b: b.items[0])
+    assert call("@", Box([7, 8]), 1) == 8
+    assert call("size", Box([7, 8])) == 2
+    assert call("car", Box([7, 8])) == 7
+    with pytest.raises(LispError, match="cdr expects a list"):
+        call("cdr", Box([7, 8]))
+
+
+def test_set_at_stores_and_returns_the_container():
+    lst = [1, [2, 3]]
+    assert call("set@", lst, 1, 0, "x") is lst and lst == [1, ["x", 3]]
+    d = {}
+    call("set@", d, 1, "one")
+    assert d == {"1": "one"}
+    ints = Integers([1, 2])
+    call("set@", ints, 0, "7")
+    assert list(ints) == [7, 2]
+    with pytest.raises(LispError, match="index out of bounds"):
+        call("set@", [1], 5, 0)
+    with pytest.raises(LispError, match="immutable"):
+        call("set@", "abc", 0, "x")
+
+
+@given(st.text(max_size=12), st.integers(-15, 15), st.integers(-15, 15))
+def test_extract_follows_the_spec_rules(s, start, end):
+    n = len(s)
+    begin = start + n if start < 0 else start
+    stop = min(end + n if end <= 0 else end, n)
+    expected = s[begin:stop] if 0 <= begin < n and stop > begin else ""
+    assert call("@@", s, start, end) == expected
+    assert call("@@", list(s), start, end) == list(expected)
+
+
+def test_extract_variants():
+    assert call("@@", "hello world", 0, 5) == "hello"
+    assert call("extract", [1, 2, 3, 4], 2) == 3
+    assert call("@@", "x<tag>y", "<", ">") == "tag"
+    assert call("@@", "key=value", "=") == "value"
+    assert call("@@", "abc", "[", "]") == ""
+    r = call("@@", Integers([1, 2, 3]), 1, 0)
+    assert type(r) is Integers and list(r) == [2, 3]
+
+
+def test_car_cdr_and_compositions():
+    assert call("car", [1, 2]) == 1 and call("car", []) is None and call("car", None) is None
+    assert call("cdr", [1, 2, 3]) == [2, 3]
+    assert call("cdr", [1]) is None and call("cdr", []) is None
+    assert call("cadr", [1, 2, 3]) == 2 and call("caddr", [1, 2, 3]) == 3
+    assert call("cdar", [[1, 2], 3]) == [2]
+    assert call("car", Pair(1, 2)) == 1 and call("cdr", Pair(1, 2)) == 2
+    assert type(call("cdr", Integers([1, 2, 3]))) is Integers
+    assert call("cdr", LList([1, 2])) == LList([2])
+
+
+def test_last_size():
+    assert call("last", [1, 2, 3]) == 3 and call("last", []) is None
+    assert call("size", "héllo") == 5 and call("size", {"a": 1}) == 1
+    assert call("size", None) == 0 and call("size", Integers([1, 2])) == 2
+    with pytest.raises(LispError, match="size expects a container"):
+        call("size", 3)
+
+
+def test_in_find_count():
+    assert call("in", [1, 2, 3], 2) is True and call("in", [1, 2], 5) is False
+    assert call("in", "hello", "ell") is True
+    assert call("in", {"a": 1}, 1) is True and call("in", {"a": 1}, "a") is False
+    assert call("find", "hello", "l") == 2 and call("find", "hello", "z") is None
+    assert call("find", [5, 6, 5], 5, 1) == 2
+    assert call("find", {"a": 1, "b": 2}, 2) == "b"
+    assert list(call("findall", "hello", "l")) == [2, 3]
+    assert call("rfind", [5, 6, 5], 5) == 2 and call("rfind", "abcabc", "b") == 4
+    assert call("count", "aaaa", "aa") == 2 and call("count", [1, 2, 1], 1) == 2
+
+
+# construction ---------------------------------------------------------------------------------
+
+def test_list_llist_cons():
+    assert call("list") == [] and call("list", 1, "a") == [1, "a"]
+    assert call("llist", 1, 2) == LList([1, 2])
+    assert call("cons", 1, [2, 3]) == [1, 2, 3]
+    assert call("cons", 1, None) == [1]
+    assert call("cons", 1, 2) == Pair(1, 2) and to_string(call("cons", 1, 2)) == "(1 . 2)"
+    assert type(call("cons", 0, Integers([1]))) is Integers
+
+
+@pytest.mark.parametrize("name,kind,typecode", [("integers", Integers, "q"),
+                                                ("numbers", Numbers, "d"),
+                                                ("floats", Floats, "f"),
+                                                ("shorts", Shorts, "h")])
+@given(values=st.lists(st.integers(-1000, 1000), max_size=20))
+def test_typed_lists_match_array(name, kind, typecode, values):
+    r = call(name, *values)
+    assert type(r) is kind and r.tobytes() == array.array(typecode, values).tobytes()
+
+
+def test_typed_lists_convert_and_flatten():
+    assert list(call("integers", "12", 3.9, [4, [5]])) == [12, 3, 4, 5]
+    assert list(call("numbers", "2.5", 1)) == [2.5, 1.0]
+    assert list(call("strings", 1, 2.0, "a")) == ["1", "2", "a"]
+    assert type(call("strings")) is Strings
+    with pytest.raises(LispError, match="out of range"):
+        call("shorts", 40000)
+    with pytest.raises(LispError, match="integers expects numbers or strings"):
+        call("integers", {"a": 1})
+
+
+def test_iota_and_range():
+    assert list(call("iota", 5)) == [1, 2, 3, 4, 5] and type(call("iota", 3)) is Integers
+    assert type(call("iota", 3.0)) is Numbers and list(call("iota0", 4)) == [0, 1, 2, 3]
+    assert list(call("range", 0, 10, 3)) == list(range(0, 10, 3))
+    assert list(call("range", 10, 0, -3)) == list(range(10, 0, -3))
+    assert list(call("rangein", 0, 9, 3)) == [0, 3, 6, 9]
+    assert list(call("range", 0, 1, 0.25)) == [0, 0.25, 0.5, 0.75]
+    assert list(call("rangein", 0, 1, 0.25)) == [0, 0.25, 0.5, 0.75, 1.0]
+    with pytest.raises(LispError, match="step cannot be 0"):
+        call("range", 0, 1, 0)
+
+
+def test_irange_is_lazy_and_reusable():
+    r = call("irange", 0, 5, 2)
+    assert list(r) == [0, 2, 4] and list(r) == [0, 2, 4]
+    assert list(call("irangein", 0, 4, 2)) == [0, 2, 4]
+    endless = call("irange", 1, 3)
+    assert [x for x, _ in zip(endless, range(4))] == [1, 4, 7, 10]
+    floats = call("irange", 0.5, 2, 0.5)
+    assert list(floats) == [0.5, 1.0, 1.5]
+    assert to_string(r) == "(irange 0 5 2)" and to_string(endless) == "(irange 1 3)"
+
+
+# mutation -----------------------------------------------------------------------------------
+
+def test_push_variants():
+    lst = [1]
+    assert call("push", lst, 2) is lst and lst == [1, 2]
+    ll = LList([1])
+    call("push", ll, 0)
+    assert list(ll) == [0, 1]
+    call("pushlast", ll, 9)
+    assert list(ll) == [0, 1, 9]
+    ints = Integers([1])
+    call("push", ints, 2.7)
+    assert list(ints) == [1, 2]
+    strs = Strings()
+    call("push", strs, 5)
+    assert strs == ["5"]
+    assert call("pushfirst", [2], 1) == [1, 2]
+    with pytest.raises(LispError, match="immutable"):
+        call("push", "abc", "d")
+
+
+def test_pop_variants():
+    assert call("pop", [1, 2, 3]) == [1, 2]
+    assert call("pop", [1, 2, 3], 0) == [2, 3]
+    assert call("pop", []) is None
+    assert call("pop", LList([1, 2])) == LList([2])
+    assert call("pop", {"a": 1, "b": 2}, "a") == {"b": 2}
+    assert call("pop", {"a": 1}, "z") is None
+    assert call("pop", "abc") == "ab" and call("pop", "abc", 0) == "bc"
+    assert call("popfirst", [1, 2]) == [2] and call("poplast", [1, 2]) == [1]
+    with pytest.raises(LispError, match="index out of bounds"):
+        call("pop", [1], 5)
+
+
+def test_insert_extend():
+    assert call("insert", [1, 3], 2, 1) == [1, 2, 3]
+    assert call("insert", "ac", "b", 1) == "abc"
+    assert call("extend", [1], [2, 3]) == [1, 2, 3]
+    ints = call("extend", Integers([1]), [2, "3"])
+    assert type(ints) is Integers and list(ints) == [1, 2, 3]
+    with pytest.raises(LispError, match="extend expects a container"):
+        call("extend", [1], 2)
+
+
+def test_clone_is_deep():
+    original = [1, [2, {"a": [3]}], Integers([4])]
+    copy = call("clone", original)
+    assert copy == original
+    copy[1][1]["a"].append(9)
+    copy[2].append(5)
+    assert original == [1, [2, {"a": [3]}], Integers([4])]
+
+
+def test_reverse():
+    lst = [1, 2, 3]
+    assert call("reverse", lst) is lst and lst == [3, 2, 1]
+    assert call("reverse", lst, True) == [1, 2, 3] and lst == [3, 2, 1]
+    assert call("reverse", "abc") == "cba"
+    assert list(call("reverse", Integers([1, 2]))) == [2, 1]
+
+
+@given(small_lists)
+def test_sort_matches_sorted(values):
+    assert call("sort", "<", list(values)) == sorted(values)
+    assert call("sort", ">", list(values)) == sorted(values, reverse=True)
+    by_lambda = call("sort", lambda a, b: a > b, list(values))
+    assert by_lambda == sorted(values, reverse=True)
+    ints = call("sort", "<", Integers(values))
+    assert type(ints) is Integers and list(ints) == sorted(values)
+
+
+def test_sort_refuses_non_strict_comparators_and_accepts_both_orders():
+    with pytest.raises(LispError, match="The comparison must be strict for a 'sort'"):
+        call("sort", "<=", [2, 1])
+    assert call("sort", [3, 1, 2], "<") == [1, 2, 3]
+
+
+def test_unique_flatten_rotate_shuffle():
+    assert call("unique", [1, 2, 1, 3, 2]) == [1, 2, 3]
+    assert call("unique", [[1], [1], [2]]) == [[1], [2]]
+    assert call("flatten", [1, [2, [3, Integers([4])]]]) == [1, 2, 3, 4]
+    assert call("rotate", [1, 2, 3, 4]) == [4, 1, 2, 3]
+    assert call("rotate", [1, 2, 3, 4], -1) == [2, 3, 4, 1]
+    assert call("rotate", "abc", 1) == "cab"
+    values = list(range(50))
+    random.seed(1)
+    shuffled = call("shuffle", list(values))
+    assert sorted(shuffled) == values and shuffled != values
+
+
+def test_rho_and_transpose():
+    assert list(call("rho", [[1, 2, 3], [4, 5, 6]])) == [2, 3]
+    assert call("rho", 2, 3, call("iota", 4)) == [[1, 2, 3], [4, 1, 2]]
+    assert call("transpose", [[1, 2, 3], [4, 5, 6]]) == [[1, 4], [2, 5], [3, 6]]
+    with pytest.raises(LispError, match="transpose expects a matrix"):
+        call("transpose", [1, 2])
+
+
+# sets and dictionaries -------------------------------------------------------------------------
+
+def test_sets():
+    s = call("set", 3, 1, [2, 3])
+    assert isinstance(s, LispSet) and s == {1, 2, 3} and to_string(s) == "{1 2 3}"
+    assert call("sets", 1, "a") == {"1", "a"}
+    assert to_string(call("type", call("seti", 1))) == "set_i_"
+    seti = call("seti", 1)
+    call("push", seti, 2.0)
+    assert seti == {1, 2}
+    assert call("in", seti, 2) is True
+    assert call("&", call("seti", 1, 2), call("seti", 2, 3)) == {2}
+
+
+def test_dictionaries():
+    d = call("dictionary", "a", 1, 2, "b")
+    assert d == {"a": 1, "2": "b"} and to_string(d) == '{"2":"b" "a":1}'
+    assert type(call("dictionaryi", 1, "x")) is DictI
+    assert call("dictionaryn", 1, "x") == {1.0: "x"}
+    assert type(call("dictionaryn")) is DictN
+    with pytest.raises(LispError, match="wrong number of arguments for 'dictionary'"):
+        call("dictionary", "a")
+
+
+def test_key_at_keys_values():
+    d = {"b": 1, "a": 2}
+    assert call("key@", d, "a") == 2 and call("key@", d, "z") is None
+    assert call("key@", d, "c", 3) is d and d["c"] == 3
+    assert call("key@") == {}
+    keys = call("keys@", d)
+    assert type(keys) is Strings and keys == ["a", "b", "c"]
+    assert call("values@", d) == [2, 1, 3] and call("values", d) == [2, 1, 3]
+    assert list(call("keys", DictI({3: 0, 1: 0}))) == [1, 3]
+    with pytest.raises(LispError, match="keys@ expects a dictionary"):
+        call("keys@", [1])
+
+
+# functional ---------------------------------------------------------------------------------
+
+def double(x):
+    return x * 2
+
+
+@given(small_lists)
+def test_map_filter_match_python(values):
+    assert call("map", double, values) == [v * 2 for v in values]
+    assert call("filter", lambda v: v > 0, values) == [v for v in values if v > 0]
+    assert call("take", 3, values) == values[:3] and call("drop", 3, values) == values[3:]
+
+
+def test_map_keeps_typed_lists_when_results_fit():
+    assert type(call("map", double, Integers([1, 2]))) is Integers
+    assert type(call("map", str, Integers([1, 2]))) is list
+    assert call("mapcar", "upper", "ab") == ["A", "B"]
+
+
+def test_takewhile_dropwhile():
+    positive = lambda v: v > 0  # noqa: E731
+    assert call("takewhile", positive, [3, 1, -1, 2]) == [3, 1]
+    assert call("dropwhile", positive, [3, 1, -1, 2]) == [-1, 2]
+    assert call("takelist", positive, Integers([1, -1])) == Integers([1])
+
+
+def test_folds_and_scans():
+    sub = lookup("-").func
+    assert call("foldl", sub, [1, 2, 3], 10) == ((10 - 1) - 2) - 3
+    assert call("foldl", sub, 10, [1, 2, 3]) == 4                 # (f init list) accepted
+    assert call("foldr", sub, [1, 2, 3], 10) == 1 - (2 - (3 - 10))
+    assert call("foldl1", sub, [10, 1, 2]) == 7
+    assert call("foldr1", sub, [1, 2, 3]) == 1 - (2 - 3)
+    assert call("scanl", "+", [1, 2, 3], 0) == [0, 1, 3, 6]
+    assert call("scanr", "+", [1, 2, 3], 0) == [6, 5, 3, 0]
+    assert call("scanl1", "+", [1, 2, 3]) == [1, 3, 6]
+    with pytest.raises(LispError, match="non-empty"):
+        call("foldl1", "+", [])
+
+
+def test_zip_zipwith_apply():
+    assert call("zip", [1, 2, 3], ["a", "b"]) == [[1, "a"], [2, "b"]]
+    assert call("zipwith", "+", [1, 2], [10, 20]) == [11, 22]
+    assert call("apply", "+", [1, 2, 3]) == 6
+    assert call("apply", "max", Integers([4, 9])) == 9
+    with pytest.raises(LispError, match="unknown function"):
+        call("map", "no-such-function", [1])
+
+
+def test_functional_walks_dictionary_keys_and_strings():
+    assert call("map", "upper", {"b": 1, "a": 2}) == ["A", "B"]
+    assert call("filter", "digitp", "a1b2") == ["1", "2"]
