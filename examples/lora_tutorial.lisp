@@ -85,6 +85,7 @@
         (setqi bos_id (tiktoken_special_encode tokenizer_obj bos_token))
         (setqi eos_id (tiktoken_special_encode tokenizer_obj eos_token))
         (setqi eot_id (tiktoken_special_encode tokenizer_obj "<|eot_id|>"))
+        (setqi end_id (tiktoken_special_encode tokenizer_obj "<|end_of_text|>"))
         (setqi pad_id 0)
 
         (printerrln "✓ Tokenizer configured - vocab size:" (tiktoken_vocab_size tokenizer_obj))
@@ -128,7 +129,7 @@
 
     ; The ids that end an answer
     (defun stop_ids()
-        (integers eot_id eos_id)
+        (integers eot_id eos_id end_id)
     )
 
     ; Decode tokens back to text

@@ -235,17 +235,20 @@ def test_generator_repetition_penalty_is_transformers(llama, reference):
 @pytest.mark.parametrize("beams", [2, 4])
 def test_beam_search_matches_transformers(llama, reference, beams):
     generator = gen.torch_generator_create(llama)
+    ended = 0
     for prompt in PROMPTS[:2]:
-        greedy = hf_greedy(reference, prompt, 12)
-        for eos in (1000, greedy[2]):
+        gen.torch_generator_config(generator, {"eos_token_id": 1000})
+        unended = gen.torch_generator_beam_search(generator, prompt, 12, beams)[0].tolist()
+        for eos in (1000, unended[len(prompt) + 2], unended[len(prompt) + 6]):
             gen.torch_generator_config(generator, {"eos_token_id": eos})
             out = gen.torch_generator_beam_search(generator, prompt, 12, beams)
             theirs = reference.generate(torch.tensor([prompt]), max_new_tokens=12,
                                         num_beams=beams, do_sample=False, eos_token_id=eos,
                                         pad_token_id=eos)[0].tolist()
             if theirs[-1] == eos and len(theirs) > len(prompt):
-                theirs = theirs[:-1]
+                theirs, ended = theirs[:-1], ended + 1
             assert out[0].tolist() == theirs
+    assert ended  # some beams finished on their end id
 
 
 def test_sampling_strategies_of_the_generator(llama, reference):

@@ -6,7 +6,7 @@ import torch
 from lispe import LispError
 from lispe.libs.torch import hf, hf_inspect, hf_lora
 from lispe.registry import lookup
-from lispe.values import Strings
+from lispe.values import Integers, Strings
 
 PROJECTIONS = {"q": "self_attn.q_proj", "k": "self_attn.k_proj", "v": "self_attn.v_proj",
                "o": "self_attn.o_proj", "gate": "mlp.gate_proj", "up": "mlp.up_proj",
@@ -86,7 +86,6 @@ def test_memory_usage(qwen3):
 
 def test_embeddings(qwen3):
     table = hf.hf_model(qwen3).get_input_embeddings().weight
-    from lispe.values import Integers
     out = hf_inspect.torch_hf_embeddings(qwen3, Integers([3, 7, 9]))
     assert torch.equal(out, table[[3, 7, 9]])
     out = hf_inspect.torch_hf_embeddings(qwen3, torch.tensor([[1, 2], [3, 4]]))

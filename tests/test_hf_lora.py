@@ -65,8 +65,14 @@ def test_dictionary_init_defaults_and_dtype(tiny_llama_dir):
     perturb(key)
     assert logits(key).dtype == torch.float32
     key2 = fresh(tiny_llama_dir)
-    hf_lora.torch_hf_lora_init(key2, {})
+    hf_lora.torch_hf_lora_init(key2, {"dtype": "float16"})
     assert hf.hf_model(key2).peft_config["default"].r == 16
+    params = hf_lora.torch_hf_lora_get_parameters(key2)
+    assert all(p.dtype == torch.float32 for p in params)  # float16 adapters are kept float32
+    optimizer = torch.optim.AdamW(params, lr=1e-2)
+    hf.torch_hf_forward(key2, IDS).sum().backward()
+    optimizer.step()
+    assert all(torch.isfinite(p).all() for p in params)
 
 
 def test_forward_applies_the_adapters(tiny_llama_dir):

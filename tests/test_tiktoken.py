@@ -239,7 +239,7 @@ def test_special_tokens_and_sizes(llama):
 def test_token_byte_values_are_sorted_vocabulary_bytes(llama):
     values = tk.tiktoken_token_byte_values(llama.ours)
     assert len(values) == 128000
-    as_bytes = [bytes(v) for v in values]
+    as_bytes = [bytes(list(v)) for v in values]
     assert as_bytes == sorted(as_bytes)
     assert b"<|begin_of_text|>" not in set(as_bytes)
 
@@ -269,6 +269,15 @@ def test_python_bpe_gives_tiktoken_ids(llama, monkeypatch):
     assert slow._encoding is None
     for text in CORPUS + _random_texts(100, seed=1):
         assert list(tk.tiktoken_encode(slow, text)) == llama.hf_ids(text)
+
+
+def test_lone_surrogates_encode_as_replacement_characters(llama, monkeypatch):
+    for text in ("a\ud800b " * 300, "a\ud800b c"):  # long (numpy buffer) and short paths
+        expected = llama.hf_ids(text.replace("\ud800", "\ufffd"))
+        assert list(tk.tiktoken_encode(llama.ours, text)) == expected
+    vocab = {tk.BYTE_TO_CHAR[b]: b for b in range(255)}  # one byte missing: Python BPE
+    tok = tk.tiktoken_create(vocab, [], None)
+    assert list(tk.tiktoken_encode(tok, "\ud800")) == list("\ufffd".encode())
 
 
 def test_missing_bytes_are_dropped_by_python_bpe():

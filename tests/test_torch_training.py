@@ -11,6 +11,16 @@ import torch
 
 from lispe import Lisp
 
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """One intra-op thread: on a loaded 2-core machine torch's thread pool spins and these
+    whole-program tests get several times slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 S1 = "001_961fca893dc73678.txt"
 

@@ -344,7 +344,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", default=DEFAULT_OUT, help="output directory")
-    parser.add_argument("--vocab", type=int, default=4096, help="vocabulary size, specials included")
+    parser.add_argument("--vocab", type=int, default=4096,
+                        help="vocabulary size, specials included")
     parser.add_argument("--hidden", type=int, default=192, help="hidden size (a multiple of 64)")
     parser.add_argument("--intermediate", type=int, default=512, help="MLP size")
     parser.add_argument("--layers", type=int, default=4, help="decoder layers")

@@ -72,6 +72,7 @@ DEFAULT_META = {
 
 _BUFFER_MIN = 1000  # from this many characters, tiktoken's numpy buffer beats its list of ids
 _NEVER = "<|lispe: never a token|>"
+_CACHE_MAX = 100_000  # split pieces remembered by the pure-Python BPE
 
 
 def _integers(ids):
@@ -152,6 +153,12 @@ class Tiktoken:
         return _integers(self._encoding.encode_ordinary(text))
 
     def _python_bpe(self, text):
+        try:
+            text.encode()
+        except UnicodeEncodeError:  # lone surrogates become U+FFFD, as tiktoken does
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        if len(self._cache) > _CACHE_MAX:
+            self._cache.clear()
         out = []
         for piece in self._split(text):
             ids = self._cache.get(piece)
@@ -319,7 +326,7 @@ def _str(value, fname, what):
 
 @builtin("tiktoken_create", library=LIBRARY)
 def tiktoken_create(vocab, special_tokens, pattern=None, ignore_merges=None):
-    """Create a BPE tokenizer from a tokenizer.json's model.vocab, added_tokens, split regex (and ignore_merges)."""
+    """A BPE tokenizer from tokenizer.json: model.vocab, added_tokens, regex (ignore_merges)."""
     if pattern is not None:
         _str(pattern, "tiktoken_create", "pattern")
     return Tiktoken(_vocab(vocab), _specials(special_tokens), pattern or GPT2_PATTERN,

@@ -16,9 +16,16 @@ from ...values import register_type_name
 
 
 def library_kind(kind, type_atom, text):
-    """Give values of class `kind` the `(type x)` atom and the printed form (a str or a fn)."""
+    """Give values of class `kind` the `(type x)` atom and the printed form (a str or a fn).
+
+    For torch's own classes (nn.Linear...) the printed form applies to that exact class, so
+    that a library subclass (a LoRA linear layer) keeps its own whatever the import order."""
     register_type_name(kind, type_atom)
-    register_printer(kind, text if callable(text) else (lambda _value: text))
+    show = text if callable(text) else (lambda _value: text)
+    if kind.__module__.startswith("torch."):
+        register_printer(lambda value: type(value) is kind, show)
+    else:
+        register_printer(kind, show)
 
 
 def as_module(value):

@@ -31,7 +31,8 @@ def sdpa(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scal
     q, k, v = (t.reshape(1, -1, *t.shape[-2:]) if t.dim() < 4 else t.reshape(-1, *t.shape[-3:])
                for t in (query, key, value))
     if attn_mask is not None and attn_mask.dim() > 2:
-        attn_mask = attn_mask.expand(*lead, *attn_mask.shape[-2:]).reshape(q.shape[0], -1, *attn_mask.shape[-2:])
+        square = attn_mask.shape[-2:]
+        attn_mask = attn_mask.expand(*lead, *square).reshape(q.shape[0], -1, *square)
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout_p,
                                          is_causal=is_causal, scale=scale)
     return out.reshape(*lead, *out.shape[-2:])

@@ -3,8 +3,11 @@
 `torch_hf_lora_init` wraps a model loaded with `torch_hf_load_model_lora` in a
 `peft.PeftModel` (LoraConfig: rank, alpha, target modules, no dropout, no bias), then gives
 every adapter the spec's start: A ~ N(0, 1/sqrt(rank)), B = 0, so a fresh adapter leaves the
-logits unchanged; only the adapters are trainable. Forward, merge, unmerge, enable and disable
-are peft's own; peft computes the delta (alpha/rank)·B·A in one place.
+logits unchanged; only the adapters are trainable. Adapters asked for in float16 are kept in
+float32 (peft's own policy): in float16, AdamW's first step on B = 0 divides 0 by an
+underflowed 0 and turns every adapter into NaN; bfloat16 and float32 are kept as asked.
+Forward, merge, unmerge, enable and disable are peft's own; peft computes the delta
+(alpha/rank)·B·A in one place.
 
 Files (DECISIONS.md 5): a path ending in `.pt` holds one `torch.save`d dictionary
 `layer.<i>.<module>.lora_A.weight -> tensor` (read back with `weights_only=True`; a list with a
@@ -165,8 +168,10 @@ def torch_hf_lora_init(model_name, rank, alpha=None, target_modules=None, dtype=
     if rank <= 0:
         raise LispError(f"Error in {fname}: rank must be positive (got {rank})")
     alpha = check_number(alpha if alpha is not None else 2 * rank, fname, "alpha")
-    wrap_with_lora(entry, rank, alpha, _targets(target_modules, fname),
-                   dtype_named(dtype, fname, default="float32"))
+    dtype = dtype_named(dtype, fname, default="float32")
+    if dtype == torch.float16:  # AdamW's update underflows in float16: kept float32, as peft does
+        dtype = torch.float32
+    wrap_with_lora(entry, rank, alpha, _targets(target_modules, fname), dtype)
     return True
 
 

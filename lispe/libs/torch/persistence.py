@@ -159,7 +159,8 @@ def torch_state_dict(model):
     """A state dict holding detached copies of a module's named parameters."""
     module = as_module(model)
     if module is None:
-        raise LispError(f"Error: Argument must be a PyTorch module (in torch_state_dict, got {describe(model)})")
+        raise LispError("Error: Argument must be a PyTorch module "
+                        f"(in torch_state_dict, got {describe(model)})")
     with backend_errors("Error getting model state dict"):
         return StateDict({name: p.detach().clone() for name, p in module.named_parameters()})
 
@@ -170,7 +171,8 @@ def torch_load_state_dict(model, state_dict):
     restore an optimizer's state)."""
     fname, prefix = "torch_load_state_dict", "Error loading state dict"
     if not isinstance(state_dict, (StateDict, dict)):
-        raise LispError(f"Error: Second argument must be a state dict (in {fname}, got {describe(state_dict)})")
+        raise LispError("Error: Second argument must be a state dict "
+                        f"(in {fname}, got {describe(state_dict)})")
     if isinstance(model, Optimizer):
         _restore_optimizer(model, state_dict, prefix)
         return "State dict loaded successfully"
@@ -200,7 +202,8 @@ def torch_save_checkpoint(model, optimizer, epoch, path):
     if module is None:
         raise LispError(f"Error: First argument must be a model (in {fname}, got {describe(model)})")
     if not isinstance(optimizer, Optimizer):
-        raise LispError(f"Error: Second argument must be an optimizer (in {fname}, got {describe(optimizer)})")
+        raise LispError("Error: Second argument must be an optimizer "
+                        f"(in {fname}, got {describe(optimizer)})")
     if not isinstance(path, str):
         raise LispError(f"Error in {fname}: path must be a string (got {describe(path)})")
     content = {"model": module.state_dict(),
@@ -229,5 +232,6 @@ def torch_load_checkpoint(path):
 def torch_checkpoint_epoch(checkpoint):
     """The epoch stored in a checkpoint read by torch_load_checkpoint (nil if none)."""
     if not isinstance(checkpoint, StateDict):
-        raise LispError(f"Error: Argument must be a state dict (in torch_checkpoint_epoch, got {describe(checkpoint)})")
+        raise LispError("Error: Argument must be a state dict "
+                        f"(in torch_checkpoint_epoch, got {describe(checkpoint)})")
     return checkpoint.epoch
