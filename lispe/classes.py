@@ -34,14 +34,13 @@ class LispClass:
         return Instance(self, {name: None for name, _ in self.fields})
 
     def finish(self, instance, given):
-        """Fill the fields after the `given` first ones with their defaults; check arity."""
+        """Fill the fields after the `given` first ones with their defaults (nil when they have
+        none: the seeds create `(Tokenizer path)` with a trailing `init` field); check arity."""
         if given > len(self.fields):
             raise LispError(f"Error: argument list mismatch with the parameter list of '{self.name}' "
                             f"(expected at most {len(self.fields)} arguments, got {given})")
-        for name, default in self.fields[given:]:
-            if default is None:
-                raise LispError(f"Error: Missing arguments for '{self.name}': field '{name}'")
-            instance.fields[name] = default(instance)
+        for name, default in self.fields[given:]:   # missing fields: default or nil (seed 000)
+            instance.fields[name] = default(instance) if default is not None else None
         return instance
 
     def __call__(self, *args):

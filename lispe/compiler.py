@@ -327,7 +327,7 @@ class Compiler:
         if type(head) is Symbol:
             name = str(head)
             if scope.is_local(name):
-                return self.plain_call(self.variable(head, scope, out), form[1:], scope, out)
+                return self.dispatch_call(form, scope, out)
             if name in SPECIAL_FORMS:
                 return getattr(self, SPECIAL_FORMS[name])(form, scope, out)
             if name in self.macros:

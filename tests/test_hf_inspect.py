@@ -107,3 +107,4 @@ def test_errors(qwen3):
                  "torch_hf_memory_usage", "torch_hf_get_rms_norm_eps"):
         assert "Model not loaded" in message(lookup(name).func, "nope")
     assert "outside the vocabulary" in message(hf_inspect.torch_hf_embeddings, qwen3, [999])
+    assert "must be a string" in message(hf_inspect.torch_hf_get_weight, qwen3, [1])

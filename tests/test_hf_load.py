@@ -130,6 +130,12 @@ def test_directory_without_weights(tmp_path, tiny_llama_dir):
         hf.torch_hf_load_model_lora, "y", directory, None)
 
 
+def test_model_directory_holding_an_adapter(tmp_path, tiny_llama_dir):
+    directory = broken_copy(tiny_llama_dir, tmp_path / "with_adapter",
+                            lambda d: open(os.path.join(d, "adapter_config.json"), "w").write("{}"))
+    assert "holds a LoRA adapter" in error_of(hf.torch_hf_load_model, directory)
+
+
 def test_unknown_architecture(tmp_path, tiny_llama_dir):
     def edit(d):
         path = os.path.join(d, "config.json")

@@ -230,6 +230,8 @@ def test_errors(tmp_path, tiny_llama_dir):
     assert "rank must be an integer" in message(hf_lora.torch_hf_lora_init, key, 2.5, 8)
     assert "target_modules" in message(hf_lora.torch_hf_lora_init, key, 2, 4, [1, 2])
     assert hf_lora.torch_hf_lora_save(key, str(tmp_path / "none.pt")) is False
+    hf_lora.torch_hf_lora_init(key, 2, 4)
+    assert "holds a model" in message(hf_lora.torch_hf_lora_save, key, tiny_llama_dir)
     assert "no adapter file" in message(hf_lora.torch_hf_lora_load, key, str(tmp_path / "x.pt"))
     (tmp_path / "not_adapter").mkdir()
     assert "adapter_config.json" in message(hf_lora.torch_hf_lora_load, key,

@@ -493,7 +493,7 @@ def workspace(tmp_path_factory):
     tokenizer.mkdir()
     for name in ("tokenizer.json", "special_tokens_map.json"):
         shutil.copyfile(os.path.join(default_model_path(), name), tokenizer / name)
-    samples = json.load(open(DATASET))[:15]
+    samples = json.load(open(DATASET))[:10]
     (root / "dataset.json").write_text(json.dumps(samples))
     (root / "checkpoints").mkdir()
     return root, model, str(tokenizer)
@@ -510,7 +510,7 @@ def test_seed_000_lora_tutorial_trains(workspace):
         TUTORIAL, **{"model-path": model, "tiktoken-path": tokenizer,
                      "dataset-path": root / "dataset.json",
                      "checkpoint_dir": root / "checkpoints", "output_dir": root / "adapters"}))
-    assert steps == 9  # 12 training samples, accumulation 4, 3 epochs
+    assert steps == 6  # 8 training samples, accumulation 4, 3 epochs
     assert losses[-1] < losses[0] and validation[-1] < validation[0]
     assert (root / "checkpoints" / "epoch_2.pt").is_file()
     assert (root / "adapters" / "adapter_model.safetensors").is_file()

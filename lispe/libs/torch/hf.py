@@ -158,6 +158,10 @@ def load_transformers_model(path, settings, fname, no_config, no_weights):
     if not os.path.isfile(config_file):
         reason = "" if os.path.isdir(path) else " (no such directory)"
         raise LispError(f"{no_config}: {config_file}{reason} (in {fname})")
+    if os.path.isfile(os.path.join(path, "adapter_config.json")):
+        raise LispError(f"{no_weights}: {path} holds a LoRA adapter (adapter_config.json): load "
+                        f"the base model's directory, then the adapter with torch_hf_lora_load "
+                        f"(in {fname})")
     files = _weight_files(path)
     if not files:
         raise LispError(f"{no_weights}: {path}: no *.safetensors or pytorch_model*.bin "

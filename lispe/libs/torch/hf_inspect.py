@@ -15,7 +15,7 @@ import torch
 from ...errors import LispError
 from ...registry import builtin
 from ...values import Strings
-from ._common import LIBRARY, check_int, to_tensor
+from ._common import LIBRARY, check_int, describe, to_tensor
 from .hf import check_vocabulary, context_of, lookup_model
 
 # decoder-layer projections --------------------------------------------------------------
@@ -110,7 +110,11 @@ def torch_hf_list_weights(path):
 @builtin("torch_hf_get_weight", library=LIBRARY)
 def torch_hf_get_weight(path, name):
     """The live weight tensor with that Hugging Face name, or nil when there is none."""
-    return named_weights(lookup_model(path, "torch_hf_get_weight")).get(name)
+    entry = lookup_model(path, "torch_hf_get_weight")
+    if not isinstance(name, str):
+        raise LispError(f"Error in torch_hf_get_weight: the weight name must be a string "
+                        f"(got {describe(name)})")
+    return named_weights(entry).get(name)
 
 
 @builtin("torch_hf_get_rms_norm_eps", library=LIBRARY)

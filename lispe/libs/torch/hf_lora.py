@@ -204,6 +204,7 @@ def torch_hf_lora_unmerge(model_name):
 
 
 @builtin("torch_hf_lora_enable", library=LIBRARY)
+@_wrapped("torch_hf_lora_enable", "Error enabling LoRA")
 def torch_hf_lora_enable(model_name, enable):
     """Use the adapters in forward passes (true) or the base model only (false)."""
     entry = lora_model(model_name, "torch_hf_lora_enable")
@@ -236,6 +237,9 @@ def torch_hf_lora_save(model_name, path):
         return False
     if path.endswith(".pt"):
         torch.save(_adapter_tensors(entry), path)
+    elif os.path.isfile(os.path.join(path, "config.json")):
+        raise LispError(f"Error in torch_hf_lora_save: {path} holds a model (config.json): "
+                        "an adapter directory beside its weights would hide them")
     else:
         entry.model.save_pretrained(path)
     return True
