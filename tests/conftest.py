@@ -28,3 +28,16 @@ def hf_checkpoint(tmp_path_factory):
         return built[key]
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def fresh_torch_state():
+    """Every test starts with gradients enabled and one torch thread (several tests share the
+    2 cores; `torch_set_grad_enabled` in one test must not leak into the next)."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    torch.set_grad_enabled(True)
+    yield
+    torch.set_grad_enabled(True)
+    torch.set_num_threads(threads)

@@ -14,8 +14,9 @@ tokens already seen, appends their keys/values, and keeps only the last `max_cac
 them when the model was loaded with a sliding window.
 
 transformers is imported on first use, so that `(use 'lispe_torch)` stays fast for programs
-that never load an HF model. Deliberately not here: weight inspection and attention scores (hf_inspect.py), full
-fine-tuning helpers (hf_finetune.py), LoRA (hf_lora.py), generation (generation.py).
+that never load an HF model. Deliberately not here: weight inspection and attention scores
+(hf_inspect.py), full fine-tuning helpers (hf_finetune.py), LoRA (hf_lora.py), generation
+(generation.py).
 """
 
 import contextlib
