@@ -207,9 +207,6 @@ def test_advanced_generation_with_parameters(lisp):
         assert all(t not in (2, 3) for t in tokens[:-1])  # generation stops at an end id
 
 
-@pytest.mark.xfail(strict=True, reason="compiler: (tokenizer (decode ...)) on the function "
-                   "parameter `tokenizer` is compiled as a plain call (lispe/compiler.py "
-                   "Compiler.call, branch scope.is_local)")
 def test_seed_callback_calls_a_method_of_its_data(lisp, capfd):
     """The seed's display_token callback decodes with the tokenizer it receives as data."""
     lisp.eval(TOKENIZER + '''

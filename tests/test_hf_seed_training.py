@@ -518,10 +518,6 @@ def test_seed_000_lora_tutorial_trains(workspace):
     assert len(saved) == 2 * 2 * 4 and all(t.dtype == torch.bfloat16 for t in saved.values())
 
 
-@pytest.mark.xfail(strict=True, reason="compiler: a method call on a function parameter, "
-                   "(dataset_manager DatasetManager (get_validation_batch 1)) in the seed's "
-                   "validate, is compiled as a plain call (lispe/compiler.py Compiler.call, "
-                   "branch scope.is_local); passes once that branch dispatches like globals")
 def test_seed_003_training_pipeline_trains(workspace):
     root, model, tokenizer = workspace
     checkpoints = root / "pipeline_checkpoints"

@@ -127,8 +127,19 @@ def torch_load_model(model, path=None):
     if entries is None:
         raise LispError(f"{prefix}: {path} does not hold a state dict")
     with backend_errors(prefix):
-        module.load_state_dict(entries)
+        module.load_state_dict(_without_foreign_lora(entries, module))
     return "Model loaded successfully"
+
+
+def _without_foreign_lora(entries, module):
+    """A LoRA layer saved after merging (seed 004, deployment option 1) loads into a plain
+    linear layer: its `lora_A`/`lora_B` entries are dropped when the module has none."""
+    def is_lora(key):
+        return any(part in ("lora_A", "lora_B") for part in key.split("."))
+
+    if any(is_lora(k) for k in module.state_dict()):
+        return entries
+    return {k: v for k, v in entries.items() if not is_lora(k)}
 
 
 def _is_torchscript(path):
