@@ -107,11 +107,12 @@ def describe(value):
     return type_name(value)
 
 
-def wrap_errors(fname):
-    """Decorator: backend exceptions become `Error in <fname>: <message>` LispErrors."""
-    def decorate(func):
-        import functools
+def wrap_errors(fname, prefix=None):
+    """Decorator: backend exceptions become LispErrors: `Error in <fname>: <message>`, or
+    `<prefix>: <message> (in <fname>)` for the functions whose spec names its own prefix."""
+    import functools
 
+    def decorate(func):
         @functools.wraps(func)
         def wrapper(*args):
             try:
@@ -119,7 +120,8 @@ def wrap_errors(fname):
             except LispError:
                 raise
             except Exception as e:  # noqa: BLE001 - the backend's own failure, reported as is
-                raise LispError(f"Error in {fname}: {e}") from e
+                text = f"{prefix}: {e} (in {fname})" if prefix else f"Error in {fname}: {e}"
+                raise LispError(text) from e
         return wrapper
     return decorate
 

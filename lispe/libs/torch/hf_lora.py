@@ -18,7 +18,6 @@ and a directory written by peft loads here, creating the adapters when needed.
 Deliberately not here: stand-alone LoRA layers (lora.py).
 """
 
-import functools
 import os
 import re
 
@@ -27,7 +26,7 @@ import torch
 from ...errors import LispError
 from ...registry import builtin
 from ...values import truthy
-from ._common import LIBRARY, check_int, check_number, describe
+from ._common import LIBRARY, check_int, check_number, describe, wrap_errors
 from .hf import dtype_named, lookup_model
 
 DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -43,19 +42,6 @@ def lora_model(name, fname):
     return entry
 
 
-def _wrapped(fname, prefix):
-    """Decorator: peft/torch failures become `<prefix>: ...` LispErrors naming `fname`."""
-    def decorate(func):
-        @functools.wraps(func)
-        def wrapper(*args):
-            try:
-                return func(*args)
-            except LispError:
-                raise
-            except Exception as e:  # noqa: BLE001 - the backend's own failure, reported as is
-                raise LispError(f"{prefix}: {e} (in {fname})") from e
-        return wrapper
-    return decorate
 
 
 def has_adapters(entry):
@@ -155,7 +141,7 @@ def wrap_with_lora(entry, rank, alpha, targets, dtype):
 
 
 @builtin("torch_hf_lora_init", library=LIBRARY)
-@_wrapped("torch_hf_lora_init", "Error initializing LoRA")
+@wrap_errors("torch_hf_lora_init", "Error initializing LoRA")
 def torch_hf_lora_init(model_name, rank, alpha=None, target_modules=None, dtype=None):
     """Add LoRA adapters: (name rank alpha target_modules (dtype)) or (name config-dictionary)."""
     fname = "torch_hf_lora_init"
@@ -184,7 +170,7 @@ def torch_hf_lora_get_parameters(model_name):
 
 
 @builtin("torch_hf_lora_merge", library=LIBRARY)
-@_wrapped("torch_hf_lora_merge", "Error merging LoRA")
+@wrap_errors("torch_hf_lora_merge", "Error merging LoRA")
 def torch_hf_lora_merge(model_name):
     """Fold the adapters into the base weights (outputs unchanged); returns true."""
     entry = lora_model(model_name, "torch_hf_lora_merge")
@@ -194,7 +180,7 @@ def torch_hf_lora_merge(model_name):
 
 
 @builtin("torch_hf_lora_unmerge", library=LIBRARY)
-@_wrapped("torch_hf_lora_unmerge", "Error unmerging LoRA")
+@wrap_errors("torch_hf_lora_unmerge", "Error unmerging LoRA")
 def torch_hf_lora_unmerge(model_name):
     """Take merged adapters back out of the base weights; returns true."""
     entry = lora_model(model_name, "torch_hf_lora_unmerge")
@@ -204,7 +190,7 @@ def torch_hf_lora_unmerge(model_name):
 
 
 @builtin("torch_hf_lora_enable", library=LIBRARY)
-@_wrapped("torch_hf_lora_enable", "Error enabling LoRA")
+@wrap_errors("torch_hf_lora_enable", "Error enabling LoRA")
 def torch_hf_lora_enable(model_name, enable):
     """Use the adapters in forward passes (true) or the base model only (false)."""
     entry = lora_model(model_name, "torch_hf_lora_enable")
@@ -227,7 +213,7 @@ def _adapter_tensors(entry):
 
 
 @builtin("torch_hf_lora_save", library=LIBRARY)
-@_wrapped("torch_hf_lora_save", "Error saving LoRA adapters")
+@wrap_errors("torch_hf_lora_save", "Error saving LoRA adapters")
 def torch_hf_lora_save(model_name, path):
     """Save the adapters: a .pt path gets one tensor file, any other path a PEFT directory."""
     entry = lora_model(model_name, "torch_hf_lora_save")
@@ -285,7 +271,7 @@ def _load_peft_directory(entry, path):
 
 
 @builtin("torch_hf_lora_load", library=LIBRARY)
-@_wrapped("torch_hf_lora_load", "Error loading LoRA adapters")
+@wrap_errors("torch_hf_lora_load", "Error loading LoRA adapters")
 def torch_hf_lora_load(model_name, path):
     """Load adapters from a .pt tensor file or from a PEFT adapter directory (also peft's)."""
     entry = lora_model(model_name, "torch_hf_lora_load")
