@@ -20,6 +20,7 @@ the REPL's completion see them, but they are compiled here, never called.
 """
 
 import itertools
+import math
 import warnings
 
 from .errors import LispError
@@ -86,11 +87,6 @@ class Scope:
         self.simple_params = False        # only required positional parameters
         self.self_ref = None              # Python name that `self` calls
         self.tail_loop = False            # a self tail call was turned into `continue`
-
-    @property
-    def function(self):
-        """The nearest enclosing Python function scope (None at module level)."""
-        return None if self.kind == "module" else self
 
     def is_local(self, name):
         scope = self
@@ -161,11 +157,8 @@ class Compiler:
         """A Python expression denoting `value` (literals inline, others stored in globals)."""
         if value is None or value is True or value is False:
             return repr(value)
-        if type(value) in (int, float, str):
-            if type(value) is float and (value != value or value in (float("inf"), float("-inf"))):
-                pass
-            else:
-                return repr(value)
+        if type(value) in (int, str) or (type(value) is float and math.isfinite(value)):
+            return repr(value)
         name = self.temp("_k")
         self.G[name] = value
         return name
@@ -332,7 +325,7 @@ class Compiler:
                 return getattr(self, SPECIAL_FORMS[name])(form, scope, out)
             if name in self.macros:
                 return self.expr(self.expand_macro(name, form), scope, out)
-            if name == "self" and scope.function is not None:
+            if name == "self" and scope.kind != "module":
                 return self.self_call(form, scope, out)
             if name in self.classes and not scope.is_local(name):
                 return self.new_instance(form, scope, out)
@@ -588,7 +581,7 @@ class Compiler:
                 raise LispError(f"Error: invalid parameter: {p!r}", None, None, form_line(form))
         return python, prologue, names, simple
 
-    def collect_locals(self, forms, into, params):
+    def collect_locals(self, forms, into):
         """Names that `setq`/`loop`/`let`... bind in `forms` (nested lambdas included)."""
         for form in forms:
             if not is_form(form) or not form:
@@ -611,11 +604,11 @@ class Compiler:
                     into.update(str(b[0]) for b in form[1] if is_form(b) and b and is_symbol(b[0]))
                 if head in ("lambda", "λ", "\\") and len(form) > 1 and is_form(form[1]):
                     inner = set()
-                    self.collect_locals(form[2:], inner, ())
+                    self.collect_locals(form[2:], inner)
                     lparams = {str(p[0] if is_form(p) and p else p) for p in form[1]}
                     into.update(inner - lparams)
                     continue
-            self.collect_locals(form, into, params)
+            self.collect_locals(form, into)
 
     def function(self, name, params, body, scope_kind, parent, out, form, cls=None, pyname=None):
         """Emit `def pyname(...)` for a defun / lambda / method; returns the Python name."""
@@ -625,7 +618,7 @@ class Compiler:
         scope = Scope(scope_kind, parent, names, name=name, cls=cls)
         scope.simple_params = simple
         inner = set()
-        self.collect_locals(body, inner, names)
+        self.collect_locals(body, inner)
         if scope_kind == "lambda":
             for n in inner - set(names):
                 if parent.is_local(n):
@@ -1231,10 +1224,6 @@ class Compiler:
         if len(args) != 1:
             raise LispError("Error: Wrong number of arguments for: 'eval'", "eval", None, form_line(form))
         return f"_rt_eval({args[0]})"
-
-    @special("trace", signature="(trace (on))", doc="Accepted for compatibility; tracing is not available.")
-    def trace(self, form, scope, out):
-        return "False"
 
 
 class _IndentedWriter(Writer):
