@@ -14,9 +14,9 @@ class LispClass:
     def __init__(self, name, fields, methods, parent=None):
         self.name = name
         self.parent = parent
-        inherited = list(parent.fields) if parent else []
-        own = [f for f in fields if f[0] not in {g[0] for g in inherited}]
-        self.fields = inherited + own
+        own = {f[0] for f in fields}
+        inherited = [f for f in (parent.fields if parent else []) if f[0] not in own]
+        self.fields = list(fields) + inherited   # own fields first, as the original orders them
         self.methods = dict(parent.methods) if parent else {}
         self.methods.update(methods)
         self.lispe_name = name
@@ -56,11 +56,17 @@ class LispClass:
 class Instance:
     """An instance of a LispE class."""
 
-    __slots__ = ("cls", "fields")
+    __slots__ = ("cls", "fields", "clean")
 
     def __init__(self, cls, fields):
         self.cls = cls
         self.fields = fields
+
+    def to_clean(self, name):
+        """`(toclean 'method)`: run `method` when this instance is freed."""
+        self.clean = str(name)
+        self.__class__ = CleanedInstance
+        return True
 
     def send(self, name, *args):
         """Call method `name` on this instance."""
@@ -83,6 +89,22 @@ class Instance:
 
     def __repr__(self):
         return instance_text(self)
+
+
+class CleanedInstance(Instance):
+    """An instance that runs its `toclean` method when Python frees it (reference counting
+    frees it as soon as the last reference goes).  As in the original, errors of that method
+    are ignored."""
+
+    __slots__ = ()
+
+    def __del__(self):
+        method = self.cls.methods.get(self.clean)
+        if method is not None:
+            try:
+                method(self)
+            except Exception:  # noqa: BLE001 - the original ignores them too
+                pass
 
 
 def instance_text(instance):

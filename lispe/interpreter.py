@@ -1,4 +1,4 @@
-"""The interpreter: one global frame, the compiler, and the run-time helpers compiled code uses.
+"""The interpreter: one global frame, the compiler, and the services compiled code calls back.
 
     lisp = Lisp()
     lisp.eval("(defun sq (x) (* x x)) (sq 4)")     # -> 16
@@ -9,26 +9,21 @@ top-level form in turn, so a `(use 'lispe_torch)` makes the library's names know
 after it.  Any failure leaves as a `LispError` carrying the function, file and line.
 """
 
-import copy
-import itertools
 import math
 import os
 import re
 import sys
-import time
+import weakref
 
 from . import __version__
-from .classes import Instance, LispClass
 from .compiler import Compiler
-from .errors import LispBreak, LispError, LispReturn
+from .errors import LispError
 from .reader import read
 from .registry import REGISTRY, load_library
-from .runtime import mangle
-from .values import DictI, DictN, EMPTY, LispSet, Symbol, protocol
+from .runtime import MISSING, helpers, mangle
 
 import lispe.builtins  # noqa: F401  (registers the core library)
 
-MISSING = object()
 RECURSION_LIMIT = 20000  # deep LispE recursion; the `lispe` command also gives it a big stack
 
 
@@ -48,27 +43,14 @@ class Lisp:
             sys.setrecursionlimit(RECURSION_LIMIT)
         self.globals = {}
         self.loaded = {"core"}
-        self.units = {}
+        self.units = weakref.WeakValueDictionary()   # code file name -> Unit, while it is used
         self.compiler = Compiler(self)
         self.install_runtime()
         self.set_globals(args or [], os.getcwd() + os.sep)
 
     # set-up ---------------------------------------------------------------------------
     def install_runtime(self):
-        G = self.globals
-        G.update({
-            "_rt_G": G, "_rt_NUM": frozenset((int, float)), "_rt_MISSING": MISSING,
-            "_rt_Instance": Instance, "_rt_LispClass": LispClass, "_rt_LispError": LispError,
-            "_rt_LispBreak": LispBreak, "_rt_copy": copy.deepcopy, "_rt_iter": iterate,
-            "_rt_count": count, "_rt_dict": make_dict, "_rt_nil_default": lambda this: None,
-            "_rt_nil_if_empty": lambda v: None if v is EMPTY else v,
-            "_rt_send_as": lambda obj, cls, name, *a: check_instance(obj).send_as(cls, name, *a),
-            "_rt_field": self.field, "_rt_global": self.global_value,
-            "_rt_set_field_or_global": self.set_field_or_global, "_rt_restore": self.restore,
-            "_rt_reraise_control": reraise_control, "_rt_as_error": self.as_error,
-            "_rt_now_ms": lambda: time.perf_counter() * 1000.0,
-            "_rt_use": self.use, "_rt_load": self.load, "_rt_eval": self.eval_value,
-        })
+        self.globals.update(helpers(self))
 
     def set_globals(self, args, current):
         values = {
@@ -101,7 +83,7 @@ class Lisp:
             code, unit = self.compiler.compile_toplevel(form, file)
             self.units[unit.name] = unit
             exec(code, self.globals)
-            return self.globals.pop("_rt_value", None)
+            return self.globals.pop("_rt_main")(*unit.constants)
         except BaseException as e:  # noqa: BLE001 - every failure becomes a LispError
             if isinstance(e, (KeyboardInterrupt, SystemExit, GeneratorExit)):
                 raise
@@ -125,7 +107,7 @@ class Lisp:
         return self.eval(read_source(path), path)
 
     def eval_value(self, value):
-        if isinstance(value, str) and not isinstance(value, Symbol):
+        if type(value) is str:
             return self.eval(value)
         return self.run_form(value)
 
@@ -179,12 +161,60 @@ class Lisp:
 
     def arity_message(self, exc):
         """Spec §16.2 wording for a call of a LispE function with the wrong argument count."""
-        m = re.match(r"(\w+)\(\) (takes|missing)", str(exc))
-        signature = self.compiler.signatures.get(m.group(1)) if m else None
+        m = re.match(r"(?:[\w.<>]*\.)?(\w+)\(\) (takes|missing)", str(exc))
+        signature = None
+        for unit in list(self.units.values()) if m else ():
+            signature = unit.signatures.get(m.group(1), signature)
         if signature is None:
             return None
         kind = "in" if signature.startswith("(lambda") else "in call to"
         return f"Error: Wrong number of arguments {kind}: '{signature}...)'"
+
+    # the Python-facing API: lisp.execute("f", 1, 2), lisp["x"], lisp["x"] = 1, "x" in lisp ----
+    def execute(self, name, *args):
+        """Call the LispE function `name` (user-defined, or of a loaded library) with `args`,
+        which are Python values used as they are; any failure raises a LispError."""
+        function = self.function_named(str(name), len(args))
+        try:
+            return function(*args)
+        except BaseException as e:  # noqa: BLE001 - every failure becomes a LispError
+            if isinstance(e, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                raise
+            raise self.as_error(e) from None
+
+    def function_named(self, name, nargs):
+        """The function `execute` calls for `name` with `nargs` arguments: a global, else a
+        loaded builtin (whose argument count is checked here, as the compiler does)."""
+        value = self.globals.get(mangle(name), MISSING)
+        if value is MISSING:
+            entry = REGISTRY.get(name)
+            if entry is not None and entry.special:
+                raise LispError(f"Error: '{name}' is a special form, not a function: use eval", name)
+            value = self.global_value(mangle(name), name)
+            if nargs < entry.min_args or (entry.max_args is not None and nargs > entry.max_args):
+                raise LispError(f"Error: Wrong number of arguments for: '{name}' "
+                                f"(got {nargs}) {entry.signature}", name)
+        if not callable(value):
+            raise LispError(f"Error: '{name}' is not a function", name)
+        return value
+
+    def __getitem__(self, name):
+        """The value of the global `name`: a variable, a user function or a loaded builtin."""
+        try:
+            return self.global_value(mangle(name), name)
+        except LispError:
+            raise KeyError(name) from None
+
+    def __setitem__(self, name, value):
+        """Set the global variable `name` (Python values are LispE values)."""
+        self.globals[mangle(name)] = value
+
+    def __contains__(self, name):
+        try:
+            self[name]
+        except KeyError:
+            return False
+        return True
 
 
 _BUILTIN_CODES = {}
@@ -198,18 +228,6 @@ def builtin_name(code):
             _BUILTIN_CODES.setdefault(getattr(entry.func, "__code__", None), entry.name)
         _BUILTIN_CODES[None] = None
     return _BUILTIN_CODES.get(code)
-
-
-def reraise_control(exc):
-    """Inside maybe/catch: let break/return pass through."""
-    if isinstance(exc, (LispBreak, LispReturn)):
-        raise exc
-
-
-def check_instance(obj):
-    if not isinstance(obj, Instance):
-        raise LispError("Error: mismatch between class instance and class definition")
-    return obj
 
 
 def python_message(exc):
@@ -236,54 +254,3 @@ def read_source(path):
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise LispError(f"Error: '{path}' is not valid UTF-8 (byte {e.start})") from None
-
-
-def iterate(value):
-    """What `loop` iterates over (DECISIONS.md 1: an integer n gives 0..n-1, true loops forever)."""
-    t = type(value)
-    if t is list or t is str:
-        return value
-    if value is True:
-        return itertools.count()
-    if t is int:
-        return range(value)
-    if value is None or value is False:
-        return ()
-    if isinstance(value, dict):
-        try:
-            return sorted(value)
-        except TypeError:
-            return list(value)
-    if isinstance(value, LispSet):
-        return sorted(value)
-    fn = protocol("iter", value)
-    if fn is not None:
-        return fn(value)
-    if hasattr(value, "__iter__"):
-        return value
-    return ()
-
-
-def count(n):
-    """What `loopcount` counts over."""
-    try:
-        n = int(n)
-    except (TypeError, ValueError):
-        raise LispError(f"Error: loopcount needs an integer count, got '{n}'") from None
-    return range(abs(n))
-
-
-def make_dict(items):
-    """A dictionary literal: its kind follows the type of the first key (spec §2.8)."""
-    keys = items[0::2]
-    kind = dict
-    if keys and type(keys[0]) is int:
-        kind = DictI
-    elif keys and type(keys[0]) is float:
-        kind = DictN
-    if kind is dict:
-        from .printer import to_string
-        return {k if type(k) is str else to_string(k): v for k, v in zip(keys, items[1::2])}
-    return kind(zip(keys, items[1::2]))
-
-

@@ -1,5 +1,7 @@
-"""Helpers shared by compiled LispE code and by library functions.
+"""The run-time helpers: what compiled LispE code calls, and what library functions share.
 
+- `helpers(interp)`: the `_rt_*` names that compiled code finds in the interpreter's globals
+  (the compiler writes calls to them, the interpreter installs them: this is their one home).
 - `mangle(name)`: the Python identifier that holds the LispE variable `name`.
 - `caller_var(name)`: the value of a LispE variable in the calling LispE code (used by the
   zero-argument forms of torch spec §1.2, e.g. `(torch_model_create)`).
@@ -7,10 +9,14 @@
   builtin, or a quoted name such as `'+` or `'my-function`.
 """
 
+import copy
+import itertools
 import sys
+import time
 
-from .errors import LispError
+from .errors import LispBreak, LispError, LispReturn
 from .registry import lookup
+from .values import DictI, DictN, EMPTY, LispSet, protocol
 
 LISPE_FILE_PREFIX = "<lispe>"  # compiled code objects have filenames starting with this
 
@@ -67,4 +73,92 @@ def to_callable(f, globals_=None):
         if entry is not None and not entry.special:
             return entry.func
         raise LispError(f"Error: unknown function: '{f}'")
+    if isinstance(f, list):
+        from .builtins.functional import quoted_function
+        return quoted_function(f)
     raise LispError(f"Error: not a function: {f!r}")
+
+
+MISSING = object()   # an optional parameter that was not given
+UNSET = object()     # a local whose setq has not run yet (reads fall back to the outer lookup)
+
+
+def helpers(interp):
+    """The `_rt_*` globals of compiled code, for the interpreter `interp`."""
+    from .classes import Instance, LispClass
+    return {
+        "_rt_G": interp.globals, "_rt_NUM": frozenset((int, float)), "_rt_MISSING": MISSING,
+        "_rt_UNSET": UNSET, "_rt_Instance": Instance, "_rt_LispClass": LispClass,
+        "_rt_LispError": LispError, "_rt_LispBreak": LispBreak, "_rt_copy": copy.deepcopy,
+        "_rt_iter": iterate, "_rt_count": count, "_rt_dict": make_dict,
+        "_rt_nil_default": lambda this: None,
+        "_rt_nil_if_empty": lambda v: None if v is EMPTY else v,
+        "_rt_send_as": lambda obj, cls, name, *a: check_instance(obj).send_as(cls, name, *a),
+        "_rt_field": interp.field, "_rt_global": interp.global_value,
+        "_rt_set_field_or_global": interp.set_field_or_global, "_rt_restore": interp.restore,
+        "_rt_reraise_control": reraise_control, "_rt_as_error": interp.as_error,
+        "_rt_now_ms": lambda: time.perf_counter() * 1000.0,
+        "_rt_use": interp.use, "_rt_load": interp.load, "_rt_eval": interp.eval_value,
+    }
+
+
+def reraise_control(exc):
+    """Inside maybe/catch: let break/return pass through."""
+    if isinstance(exc, (LispBreak, LispReturn)):
+        raise exc
+
+
+def check_instance(obj):
+    from .classes import Instance
+    if not isinstance(obj, Instance):
+        raise LispError("Error: mismatch between class instance and class definition")
+    return obj
+
+
+def iterate(value):
+    """What `loop` iterates over (DECISIONS.md 1: an integer n gives 0..n-1, true loops forever)."""
+    t = type(value)
+    if t is list or t is str:
+        return value
+    if value is True:
+        return itertools.count()
+    if t is int:
+        return range(value)
+    if value is None or value is False:
+        return ()
+    if isinstance(value, dict):
+        try:
+            return sorted(value)
+        except TypeError:
+            return list(value)
+    if isinstance(value, LispSet):
+        return sorted(value)
+    fn = protocol("iter", value)
+    if fn is not None:
+        return fn(value)
+    if hasattr(value, "__iter__"):
+        return value
+    return ()
+
+
+def count(n):
+    """What `loopcount` counts over."""
+    try:
+        n = int(n)
+    except (TypeError, ValueError):
+        raise LispError(f"Error: loopcount needs an integer count, got '{n}'") from None
+    return range(abs(n))
+
+
+def make_dict(items):
+    """A dictionary literal: its kind follows the type of the first key (spec §2.8)."""
+    keys = items[0::2]
+    kind = dict
+    if keys and type(keys[0]) is int:
+        kind = DictI
+    elif keys and type(keys[0]) is float:
+        kind = DictN
+    if kind is dict:
+        from .printer import to_string
+        return {k if type(k) is str else to_string(k): v for k, v in zip(keys, items[1::2])}
+    return kind(zip(keys, items[1::2]))

@@ -1,0 +1,8 @@
+"""The special forms, one decorated function each (see ../table.py for the declaration).
+
+definitions: defun, lambda, defmacro, class@ and its helpers; binding: setq and friends, let,
+quote, block; control: conditionals, break/return, maybe/catch; loops: loop, loopcount, while,
+mloop; modules: use, load, eval, elapse.
+"""
+
+from . import binding, control, definitions, loops, modules  # noqa: F401  (they declare the forms)

@@ -1,0 +1,147 @@
+"""Forms that bind names, and quote: setq, setg, setqi, seth, the in-place operators (+= ...),
+let, quote."""
+
+from ...errors import LispError
+from ...registry import lookup
+from ...runtime import mangle
+from ...values import Symbol
+from ..syntax import form_line, is_form, is_symbol, make_form, to_data
+from ..table import form
+
+AUGMENTED = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "%=": "%", "^^=": "^^", "**=": "**",
+             "<<=": "<<", ">>=": ">>", "&=": "&", "|=": "|", "^=": "^"}
+
+
+def target(f):
+    """The variable name a binding form assigns (its first argument)."""
+    if not is_symbol(f[1]):
+        raise LispError(f"Error: '{f[0]}' needs a variable name", str(f[0]), None, form_line(f))
+    name = str(f[1])
+    if name in ("nil", "true"):
+        raise LispError(f"Error: '{name}' is a keyword and cannot be assigned", str(f[0]), None,
+                        form_line(f))
+    return name
+
+
+def first_name(f):
+    return [str(f[1])] if len(f) > 1 and is_symbol(f[1]) else []
+
+
+@form("setq", args=(2, 2), signature="(setq name value)", binds=first_name, always=None,
+      doc="Bind name in the current frame; returns true.")
+def setq(c, f, scope, out):
+    name = target(f)
+    c.check_assignable(name, f, variable=True)
+    value = c.expr(f[2], scope, out)
+    if scope.kind == "module" and not scope.is_local(name):
+        c.functions.discard(name)
+    c.assign(name, value, scope, out)
+    return "True"
+
+
+@form("setg", args=(2, 2), signature="(setg name value)", always=None,
+      doc="Bind name in the global frame; returns true.")
+def setg(c, f, scope, out):
+    name = target(f)
+    c.check_assignable(name, f, variable=True)
+    c.assign(name, c.expr(f[2], scope, out), scope, out, "global")
+    return "True"
+
+
+@form("seth", args=(2, 2), signature="(seth name value)", always=None,
+      doc="Bind a shared variable (global here); returns true.")
+def seth(c, f, scope, out):
+    return setg(c, f, scope, out)
+
+
+@form("setqi", args=(2, 2), signature="(setqi name value)", always=None,
+      doc="Set a field of the current instance (inside a method); returns true.")
+def setqi(c, f, scope, out):
+    name = target(f)
+    value = c.expr(f[2], scope, out)
+    if not scope.this:
+        out.emit(f"raise _rt_LispError({c.constant('Error: setqi can only be used within an instance')})")
+        return "None"
+    c.assign(name, value, scope, out, "field")
+    return "True"
+
+
+@form(*AUGMENTED, args=(2, None), signature="(+= name value...)", always=None,
+      doc="Update a variable in place: (+= x 1) is (setq x (+ x 1)) where x is found.")
+def augmented(c, f, scope, out):
+    name = target(f)
+    op = Symbol(AUGMENTED[str(f[0])])
+    current = c.variable(f[1], scope, out)
+    if len(f) == 3 and op in ("+", "-", "*") and current == mangle(name) \
+            and (scope.is_local(name) or scope.kind == "module"):
+        if scope.kind == "module":
+            c.unit.globals_assigned.add(current)
+        return augmented_inline(c, op, current, f[2], scope, out)
+    new = make_form([op, f[1]] + list(f[2:]), form_line(f))
+    value = c.value_in_temp(c.expr(new, scope, out), out)
+    if scope.is_local(name):
+        c.assign(name, value, scope, out)
+    elif scope.this and current.startswith(f"{scope.this}.fields"):
+        out.emit(f"{current} = {value}")
+    elif scope.this:
+        out.emit(f"_rt_set_field_or_global({scope.this}, {name!r}, {mangle(name)!r}, {value})")
+    else:
+        c.assign(name, value, scope, out, "global")
+    return value
+
+
+def augmented_inline(c, op, current, value_form, scope, out):
+    """`x op= v` on a Python variable: native for numbers (and strings for +), else generic."""
+    rhs = c.value_in_temp(c.expr(value_form, scope, out), out)
+    fast = f"type({current}) in _rt_NUM and type({rhs}) in _rt_NUM"
+    if op == "+":
+        fast = f"{fast} or type({current}) is str and type({rhs}) is str"
+    native, generic = out.child(), out.child()
+    native.emit(f"{current} {op}= {rhs}")
+    generic.emit(f"{current} = {c.builtin_ref(lookup(op))}({current}, {rhs})")
+    out.block(f"if {fast}", native)
+    out.block("else", generic)
+    return current
+
+
+def let_names(f):
+    if len(f) > 1 and is_form(f[1]):
+        return [str(b[0]) for b in f[1] if is_form(b) and b and is_symbol(b[0])]
+    return []
+
+
+@form("let", args=(2, None), signature="(let ((name value)...) body...)", binds=let_names, always=None,
+      doc="Bind names for the duration of the body.")
+def let(c, f, scope, out):
+    if not is_form(f[1]):
+        raise LispError("Error: let bindings are (name value) lists", "let", None, form_line(f))
+    saved = []
+    for binding in f[1]:
+        if not is_form(binding) or not binding or not is_symbol(binding[0]):
+            raise LispError("Error: let bindings are (name value) lists", "let", None, form_line(f))
+        name = str(binding[0])
+        value = c.expr(binding[1] if len(binding) > 1 else None, scope, out)
+        if scope.kind == "module":
+            t = c.temp()
+            out.emit(f"{t} = _rt_G.get({mangle(name)!r}, _rt_MISSING)")
+            saved.append((name, t))
+        c.assign(name, value, scope, out)
+    if not saved:
+        return c.body(list(f[2:]), scope, out)
+    body = out.child()
+    result = c.temp()
+    body.emit(f"{result} = {c.body(list(f[2:]), scope, body)}")
+    restore = out.child()
+    for name, t in saved:
+        restore.emit(f"_rt_restore({mangle(name)!r}, {t})")
+    out.block("try", body)
+    out.block("finally", restore)
+    return result
+
+
+@form("quote", args=(1, 1), signature="(quote x)", doc="x, unevaluated.")
+def quote(c, f, scope, out):
+    value = to_data(f[1])
+    if isinstance(value, list):
+        return f"_rt_copy({c.constant(value)})"
+    return c.constant(value)
