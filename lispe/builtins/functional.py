@@ -1,178 +1,374 @@
-"""Functional helpers (spec §9.4): `map`/`mapcar`, `filter`, `take`, `drop`, `takewhile`,
-`dropwhile`, `foldl`/`foldr` (and `foldl1`, `foldr1`), `scanl`/`scanr` (and `scanl1`,
-`scanr1`), `zip`, `zipwith`, `apply`, and `filterlist`/`takelist`/`droplist`.
+"""Higher-order functions, as the reference interpreter runs them.
 
-Function arguments may be lambdas, defuns, builtins or quoted names (`'+`, `'my-fn`); they go
-through `runtime.to_callable`.  A typed list keeps its kind when every result fits it
-(`map` over `integers` giving integers), otherwise the result is a plain list.  `foldl` and
-`scanl` take `(f list init)` as the spec writes them; `(f init list)` is accepted too when
-init is not a container.  `for` is a special form of the compiler.
+Two families, with different rules for their function argument:
+
+- `map`, `filter`, `takewhile`, `dropwhile`, `take`, `drop`, `foldl`/`foldr` (and `foldl1`,
+  `foldr1`), `scanl`/`scanr` (and `scanl1`, `scanr1`) walk a list, a string (its characters)
+  or a dictionary (its keys) and always return a plain list.  A quoted partial call puts the
+  element right after its operator (`(map '(- 10) l)` computes `(- x 10)`), or, when the
+  operator comes last, at the end (`'(10 -)` computes `(- 10 x)`); `filter`, `takewhile` and
+  `dropwhile` accept only comparisons there, `map` any operator; a quoted operator alone is
+  applied to the element twice in `map` (`(map '+ l)` doubles).  `foldl` and `scanl` take
+  `(f init list)`.
+- `maplist` (`mapcar`, `↑↑`, `¨`), `filterlist`, `takelist`, `droplist`, `filtercar`,
+  `takecar`, `dropcar` and `scanlist` call any function: in a quoted call the element goes where
+  `_` is, or at the end (`(maplist '(- 10) l)` computes `(- 10 x)`).  Their results are typed
+  lists when they can be (see `_typed_results`), and comparisons inside them answer 1/0.
+
+`quoted_function(value)` turns any quoted list into a function (`runtime.to_callable` calls
+it): a quoted lambda, a partial call of an operator, or a partial call of any function.  The
+quoted code is compiled once per shape; the local variables of the calling function that it
+names are passed to it, so `(defun f (n) (filter '(< n) l))` works as in the reference.
+`apply`, `zip`, `zipwith` and `over` complete the family; `for` is a special form.
 """
 
-import itertools
+import sys
 
+from ..errors import LispBreak, LispError, LispReturn
+from ..printer import to_string
 from ..registry import builtin
-from ..runtime import to_callable
-from ..values import Floats, Integers, LList, Numbers, Shorts, Strings, protocol, truthy
-from ._common import SEQUENCES, check_int, type_error
+from ..runtime import is_lispe_code, mangle, to_callable
+from ..values import Floats, Integers, LList, Numbers, Shorts, Strings, Symbol, protocol, truthy
+from ._common import SEQUENCES, check_int, parse_number
 
-_FITS = {
-    Integers: lambda v: type(v) is int,
-    Shorts: lambda v: type(v) is int and -32768 <= v < 32768,
-    Numbers: lambda v: type(v) is float or type(v) is int,
-    Floats: lambda v: type(v) is float or type(v) is int,
-    Strings: lambda v: type(v) is str,
-}
-
-
-def _like(source, values):
-    """`values` as a container of the kind of `source` when they fit it, else a list."""
-    kind = type(source)
-    fits = _FITS.get(kind)
-    if fits is not None and all(fits(v) for v in values):
-        return kind(values)
-    if kind is LList:
-        return LList(values)
-    return values
+COMPARATORS = frozenset(("=", "==", "!=", "<", ">", "<=", ">=", ">=<", ","))
+OPERATORS = COMPARATORS | frozenset((
+    "&", "&~", "|", "^", "+", "-+", "-", "*", "/", "%", "^^", "**", "<<", ">>", "&=", "|=",
+    "^=", "+=", "-=", "*=", "/=", "%=", "^^=", "**=", "<<=", ">>=", "&&&", "|||", "^^^",
+    "or", "and", "xor", "@", "at", "nth"))
+ARITHMETIC = OPERATORS - COMPARATORS - {"or", "and", "xor", "@", "at", "nth"}
+LAMBDAS = frozenset(("lambda", "λ", "\\"))
+SLOT = None                      # `_` (nil) marks where the element goes in a quoted call
+_ARG = Symbol("%x")              # parameter names of the compiled quoted functions
+_CACHE_KEY = "_quoted_functions"  # where an interpreter's compiled quoted functions are kept
 
 
-def elements(c, fname):
-    """The elements a functional builtin walks: list items, characters, dictionary keys."""
+# The function argument ---------------------------------------------------------------------
+
+def _lispe_frame():
+    """The innermost frame running compiled LispE code, or None."""
+    frame = sys._getframe(2)
+    while frame is not None and not is_lispe_code(frame.f_code):
+        frame = frame.f_back
+    return frame
+
+
+def _freeze(form):
+    """A hashable image of a quoted form (type-tagged, so 1, 1.0 and true stay apart)."""
+    if isinstance(form, list):
+        return ("(",) + tuple(_freeze(x) for x in form)
+    hash(form)
+    return (type(form).__name__, form)
+
+
+def _names(form, bound=frozenset()):
+    """The symbols `form` reads as variables (not inside quotes, not lambda parameters)."""
+    if type(form) is Symbol:
+        return set() if form in bound else {form}
+    if not isinstance(form, list) or not form:
+        return set()
+    head = form[0]
+    if head == "quote":
+        return set()
+    if head in LAMBDAS and len(form) > 1 and isinstance(form[1], list):
+        bound = bound | set(form[1])
+        return set().union(*(_names(x, bound) for x in form[2:]))
+    return set().union(*(_names(x, bound) for x in form))
+
+
+def _compile(params, body):
+    """A Python callable running `(lambda params body...)` in the calling interpreter.
+
+    The calling LispE function's local variables that the body names become extra parameters,
+    given their current values at each call of the result.
+    """
+    frame = _lispe_frame()
+    if frame is None:
+        raise LispError("Error: a quoted function needs a running LispE program")
+    f_locals = frame.f_locals
+    captured = sorted(n for n in set().union(*(_names(x, frozenset(params)) for x in body))
+                      if type(f_locals.get(mangle(n), object())) is not object)
+    values = [f_locals[mangle(n)] for n in captured]
+    form = [Symbol("lambda"), list(params) + captured, *body]
+    g = frame.f_globals
+    cache = g.setdefault(_CACHE_KEY, {})
+    try:
+        key = _freeze(form)
+    except TypeError:           # unhashable data inside the quoted code: compile every time
+        key = None
+    function = cache.get(key) if key is not None else None
+    if function is None:
+        function = _located_at_caller(g["_rt_eval"](form))
+        if key is not None:
+            cache[key] = function
+    if not values:
+        return function
+    return lambda *args: function(*args, *values)
+
+
+def _located_at_caller(function):
+    """`function`, whose errors are reported at the line of the builtin that called it (the
+    quoted code has no line of its own)."""
+
+    def call(*args):
+        try:
+            return function(*args)
+        except (LispBreak, LispReturn):
+            raise
+        except Exception as e:  # noqa: BLE001 - re-raised, without the quoted code's frames
+            raise e.with_traceback(None) from None
+    return call
+
+
+def _partial(head, before, after, arity=1):
+    """The callable computing `(head before... x after...)` for `arity` arguments x."""
+    args = [Symbol(f"%x{i}") for i in range(arity)] if arity > 1 else [_ARG]
+    return _compile(args, [[head, *before, *args, *after]])
+
+
+def _slotted(form):
+    """`(f a _ b)` -> the callable of `(f a x b)`; without a `_`, x goes at the end."""
+    head, rest = form[0], list(form[1:])
+    if SLOT in rest:
+        i = len(rest) - 1 - rest[::-1].index(SLOT)
+        return _partial(head, rest[:i], rest[i + 1:])
+    return _partial(head, rest, [])
+
+
+def _is_lambda(form):
+    return isinstance(form, list) and len(form) > 2 and form[0] in LAMBDAS
+
+
+def _lambda(form):
+    return _compile(form[1], form[2:])
+
+
+def quoted_function(value):
+    """A callable for a quoted list used as a function.
+
+    `'(lambda (x) ...)` is that lambda; `'(op a b)` calls `(op args... a b)` and `'(a b op)`
+    calls `(op a b args...)` when op is an operator; any other `'(f a b)` calls `(f a b x)`,
+    or puts x where `_` is.
+    """
+    if not value:
+        raise LispError("Error: empty list not accepted here")
+    if _is_lambda(value):
+        return _lambda(value)
+    head, last = value[0], value[-1]
+    if len(value) >= 2 and type(last) is Symbol and last in OPERATORS and head not in OPERATORS:
+        return _variadic(lambda n: _partial(last, value[:-1], [], n))
+    if type(head) is Symbol and head in OPERATORS:
+        return _variadic(lambda n: _partial(head, [], value[1:], n))
+    return _slotted(value)
+
+
+def _variadic(make):
+    """A callable that compiles (once) a version of itself for each number of arguments."""
+    versions = {}
+
+    def call(*args):
+        fn = versions.get(len(args))
+        if fn is None:
+            fn = versions[len(args)] = make(len(args))
+        return fn(*args)
+    return call
+
+
+def _operator_name(f):
+    """The operator `f` names ('+ or the value of +), else None."""
+    name = f if type(f) is Symbol else getattr(f, "lispe_name", None)
+    return name if name in OPERATORS else None
+
+
+def _action(f):
+    """`map`'s function: a partial call must have an operator; an operator alone doubles."""
+    if isinstance(f, list):
+        return _composable(f, OPERATORS)
+    name = _operator_name(f)
+    if name is not None:
+        return _partial(Symbol(name), [], [_ARG])
+    return to_callable(f)
+
+
+def _condition(f):
+    """The test of `filter`, `takewhile`, `dropwhile`: a partial call must be a comparison."""
+    if isinstance(f, list):
+        return _composable(f, COMPARATORS)
+    return _unary(f)
+
+
+def _unary(f):
+    """f called with one argument: an arithmetic operator alone then gives it back, as the
+    reference's `(+ x)` does at run time."""
+    if _operator_name(f) in ARITHMETIC:
+        return _same
+    return to_callable(f)
+
+
+def _same(x):
+    return x
+
+
+def _composable(form, operators):
+    if _is_lambda(form):
+        fn = _lambda(form)
+        if len(form[1]) != 1:
+            raise LispError(f"Error: Wrong number of arguments for: '{_lambda_text(form)}'")
+        return fn
+    if len(form) >= 2:
+        head, last = form[0], form[-1]
+        if type(head) is Symbol and head in operators:
+            return _partial(head, [], form[1:])
+        if type(last) is Symbol and last in operators:
+            return _partial(last, form[:-1], [])
+    raise LispError("Error: missing operator")
+
+
+def _lambda_text(form):
+    return to_string([Symbol("λ"), *form[1:]])
+
+
+def _any_function(f):
+    """The function of the *list family: any function; quoted calls fill `_` or append."""
+    if isinstance(f, list):
+        if not f:
+            raise LispError("Error: empty list not accepted here")
+        return _lambda(f) if _is_lambda(f) else _slotted(f)
+    return _unary(f)
+
+
+# The walked elements ------------------------------------------------------------------------
+
+def elements(c):
+    """What the higher-order functions walk: list items, characters, dictionary keys (in
+    ascending order, DECISIONS.md 12), set members; nothing for a number or nil."""
     if isinstance(c, (SEQUENCES, str)):
         return c
-    if isinstance(c, dict):
-        return sorted(c)
-    if isinstance(c, (set, frozenset)):
-        return sorted(c)
+    if isinstance(c, (dict, set, frozenset)):
+        try:
+            return sorted(c)
+        except TypeError:
+            return list(c)
     fn = protocol("iter", c)
     if fn is not None:
         return list(fn(c))
-    if c is None:
-        return []
-    if not hasattr(c, "__iter__"):
-        raise type_error(fname, "a list", c)
-    return list(c)
+    return ()
 
 
-@builtin("map", aliases=("mapcar",))
+def _as_list(c, fname):
+    """The elements of a list argument; anything else is an error naming `fname`."""
+    if isinstance(c, SEQUENCES):
+        return c
+    fn = protocol("iter", c)
+    if fn is not None and not isinstance(c, (str, dict)):
+        return list(fn(c))
+    raise LispError(f"Error: arguments to '{fname}' should be given as a list")
+
+
+# map, filter and their companions -----------------------------------------------------------
+
+@builtin("map")
 def map_(f, c):
-    """The list of (f x) for every element x of c."""
-    fn = to_callable(f)
-    return _like(c, [fn(x) for x in elements(c, "map")])
+    """The list of (f x) for every element x of c (characters of a string, keys of a dictionary)."""
+    fn = _action(f)
+    return [fn(x) for x in elements(c)]
 
 
-@builtin("filter", aliases=("filterlist",))
+@builtin("filter")
 def filter_(predicate, c):
-    """The elements x of c for which (predicate x) is true."""
-    fn = to_callable(predicate)
-    return _like(c, [x for x in elements(c, "filter") if truthy(fn(x))])
+    """The list of the elements x of c for which (predicate x) is true."""
+    fn = _condition(predicate)
+    return [x for x in elements(c) if truthy(fn(x))]
 
 
-def _count_and_list(n, c, fname):
-    if isinstance(n, (SEQUENCES, str)) and not isinstance(c, (SEQUENCES, str)):
-        n, c = c, n
-    return check_int(n, fname), c
-
-
-def _part(c, begin, end, fname):
-    if isinstance(c, LList):
-        return LList(itertools.islice(c, begin, end))
-    if isinstance(c, (SEQUENCES, str)):
-        return c[begin:end]
-    return elements(c, fname)[begin:end]
-
-
-@builtin("take")
-def take(n, c):
-    """The first n elements of c."""
-    n, c = _count_and_list(n, c, "take")
-    return _part(c, 0, max(n, 0), "take")
-
-
-@builtin("drop")
-def drop(n, c):
-    """c without its first n elements."""
-    n, c = _count_and_list(n, c, "drop")
-    return _part(c, max(n, 0), None, "drop")
-
-
-def _prefix_length(fn, c, fname):
+def _prefix_length(fn, values):
     n = 0
-    for x in elements(c, fname):
+    for x in values:
         if not truthy(fn(x)):
             break
         n += 1
     return n
 
 
-@builtin("takewhile", aliases=("takelist",))
+@builtin("takewhile")
 def takewhile(predicate, c):
-    """The leading elements of c for which (predicate x) is true."""
-    fn = to_callable(predicate)
-    return _part(c, 0, _prefix_length(fn, c, "takewhile"), "takewhile")
+    """The list of the leading elements of c for which (predicate x) is true."""
+    values = list(elements(c))
+    return values[:_prefix_length(_condition(predicate), values)]
 
 
-@builtin("dropwhile", aliases=("droplist",))
+@builtin("dropwhile")
 def dropwhile(predicate, c):
-    """c without its leading elements for which (predicate x) is true."""
-    fn = to_callable(predicate)
-    return _part(c, _prefix_length(fn, c, "dropwhile"), None, "dropwhile")
+    """The list of the elements of c from the first one for which (predicate x) is false."""
+    values = list(elements(c))
+    return values[_prefix_length(_condition(predicate), values):]
 
 
-def _list_and_init(c, init, fname):
-    """Accept (f list init) and, when it is unambiguous, (f init list)."""
-    container = (SEQUENCES, str, dict, set)
-    if not isinstance(c, container) and isinstance(init, container):
-        c, init = init, c
-    return elements(c, fname), init
+def _count(n, fname):
+    if isinstance(n, float):
+        return int(n)
+    return check_int(n, fname, "a number of elements")
+
+
+@builtin("take")
+def take(n, c):
+    """The list of the first n elements of c (all of them when n is negative)."""
+    n = _count(n, "take")
+    values = list(elements(c))
+    return values if n < 0 else values[:n]
+
+
+@builtin("drop")
+def drop(n, c):
+    """The list of the elements of c after the first n."""
+    n = _count(n, "drop")
+    return list(elements(c))[max(n, 0):]
+
+
+# folds and scans ----------------------------------------------------------------------------
+
+_CONTAINERS = (SEQUENCES, str, dict, set)
+
+
+def _init_and_list(init, c):
+    """`(f init list)` as the reference writes it; `(f list init)` (spec §9.4) when only the
+    first is a container."""
+    if isinstance(init, _CONTAINERS) and not isinstance(c, _CONTAINERS):
+        init, c = c, init
+    return init, list(elements(c))
+
+
+def _folder(f):
+    if isinstance(f, list):
+        return quoted_function(f)
+    return to_callable(f)
 
 
 @builtin("foldl")
-def foldl(f, c, init):
+def foldl(f, init, c):
     """Left fold: (f (f (f init x1) x2) x3)..."""
-    fn = to_callable(f)
-    values, acc = _list_and_init(c, init, "foldl")
+    fn = _folder(f)
+    acc, values = _init_and_list(init, c)
     for x in values:
         acc = fn(acc, x)
     return acc
 
 
 @builtin("foldr")
-def foldr(f, c, init):
+def foldr(f, init, c):
     """Right fold: (f x1 (f x2 (f x3 init)))..."""
-    fn = to_callable(f)
-    values, acc = _list_and_init(c, init, "foldr")
+    fn = _folder(f)
+    acc, values = _init_and_list(init, c)
     for x in reversed(values):
         acc = fn(x, acc)
     return acc
 
 
-def _non_empty(c, fname):
-    values = elements(c, fname)
-    if not len(values):
-        raise type_error(fname, "a non-empty list", c)
-    return values
-
-
-@builtin("foldl1")
-def foldl1(f, c):
-    """Left fold seeded with the first element."""
-    values = _non_empty(c, "foldl1")
-    return foldl(f, values[1:], values[0])
-
-
-@builtin("foldr1")
-def foldr1(f, c):
-    """Right fold seeded with the last element."""
-    values = _non_empty(c, "foldr1")
-    return foldr(f, values[:-1], values[-1])
-
-
 @builtin("scanl")
-def scanl(f, c, init):
+def scanl(f, init, c):
     """The successive values of a left fold: (init (f init x1) ...)."""
-    fn = to_callable(f)
-    values, acc = _list_and_init(c, init, "scanl")
+    fn = _folder(f)
+    acc, values = _init_and_list(init, c)
     out = [acc]
     for x in values:
         acc = fn(acc, x)
@@ -181,10 +377,10 @@ def scanl(f, c, init):
 
 
 @builtin("scanr")
-def scanr(f, c, init):
+def scanr(f, init, c):
     """The successive values of a right fold, last first: (... (f xn init) init)."""
-    fn = to_callable(f)
-    values, acc = _list_and_init(c, init, "scanr")
+    fn = _folder(f)
+    acc, values = _init_and_list(init, c)
     out = [acc]
     for x in reversed(values):
         acc = fn(x, acc)
@@ -193,37 +389,242 @@ def scanr(f, c, init):
     return out
 
 
+def _first_and_rest(c, last=False):
+    values = list(elements(c))
+    if not values:
+        return None, []
+    return (values[-1], values[:-1]) if last else (values[0], values[1:])
+
+
+@builtin("foldl1")
+def foldl1(f, c):
+    """Left fold seeded with the first element (nil for an empty list)."""
+    return foldl(f, *_first_and_rest(c))
+
+
+@builtin("foldr1")
+def foldr1(f, c):
+    """Right fold seeded with the last element (nil for an empty list)."""
+    return foldr(f, *_first_and_rest(c, last=True))
+
+
 @builtin("scanl1")
 def scanl1(f, c):
     """`scanl` seeded with the first element."""
-    values = _non_empty(c, "scanl1")
-    return scanl(f, values[1:], values[0])
+    return scanl(f, *_first_and_rest(c))
 
 
 @builtin("scanr1")
 def scanr1(f, c):
     """`scanr` seeded with the last element."""
-    values = _non_empty(c, "scanr1")
-    return scanr(f, values[:-1], values[-1])
+    return scanr(f, *_first_and_rest(c, last=True))
 
 
-@builtin("zip")
-def zip_(first, *rest):
-    """The list of lists (x1 y1 ...) (x2 y2 ...) ..., as long as the shortest list."""
-    lists = [elements(c, "zip") for c in (first, *rest)]
-    return [list(t) for t in zip(*lists)]
+# the *list family ---------------------------------------------------------------------------
+
+def _one(value):
+    """Comparisons answer 1/0 inside the *list family (the reference's `true as one`)."""
+    if value is True:
+        return 1
+    if value is False:
+        return 0
+    return value
 
 
-@builtin("zipwith")
-def zipwith(f, first, *rest):
-    """The list of (f x1 y1 ...) (f x2 y2 ...) ..., as long as the shortest list."""
-    fn = to_callable(f)
-    lists = [elements(c, "zipwith") for c in (first, *rest)]
-    return [fn(*t) for t in zip(*lists)]
+def _to_int(v):
+    if isinstance(v, str):
+        return int(parse_number(v))
+    return 0 if v is None else int(v)
 
+
+def _to_float(v):
+    if isinstance(v, str):
+        return float(parse_number(v))
+    return 0.0 if v is None else float(v)
+
+
+def _to_text(v):
+    return v if isinstance(v, str) else to_string(v)
+
+
+_TYPED_BY_FIRST = ((bool, None), (int, (Integers, _to_int)), (float, (Numbers, _to_float)),
+                   (str, (Strings, _to_text)))
+
+
+def _typed_results(values):
+    """The results of `maplist` as a typed list chosen by the first one: integers, numbers or
+    strings (the others converted to it), else a plain list."""
+    if not values:
+        return []
+    for kind, target in _TYPED_BY_FIRST:
+        if isinstance(values[0], kind):
+            if target is None:
+                break
+            cls, convert = target
+            try:
+                return cls([convert(v) for v in values])
+            except (TypeError, ValueError, OverflowError):
+                break
+    return values
+
+
+@builtin("maplist", aliases=("↑↑", "¨", "mapcar"))
+def maplist(f, c, typed=True):
+    """The results of (f x) for every element x of c, as a typed list when the first result's
+    type allows (integers, numbers, strings); typed nil: always a plain list."""
+    fn = _any_function(f)
+    values = [_one(fn(x)) for x in elements(c)]
+    return _typed_results(values) if truthy(typed) else values
+
+
+_KEEPS_KIND = (Integers, Shorts, Numbers, Floats, Strings, LList)
+
+
+def _like(source, values, typed):
+    """`values` in a container of `source`'s kind (a string for a string) when `typed`."""
+    if typed and isinstance(source, str):
+        return "".join(values)
+    if typed and isinstance(source, _KEEPS_KIND):
+        return type(source)(values)
+    return list(values)
+
+
+def _selected(f, c, typed, select):
+    fn = _any_function(f)
+    values = list(elements(c))
+    tests = (truthy(_one(fn(x))) for x in values)
+    return _like(c, select(values, tests), truthy(typed))
+
+
+def _where(values, tests):
+    return [x for x, t in zip(values, tests) if t]
+
+
+def _leading(values, tests):
+    out = []
+    for x, t in zip(values, tests):
+        if not t:
+            break
+        out.append(x)
+    return out
+
+
+def _from_first_true(values, tests):
+    for i, t in enumerate(tests):
+        if t:
+            return values[i:]
+    return []
+
+
+@builtin("filterlist")
+def filterlist(f, c, typed=True):
+    """The elements x of c for which (f x) is true, in a container of c's kind."""
+    return _selected(f, c, typed, _where)
+
+
+@builtin("takelist")
+def takelist(f, c, typed=True):
+    """The leading elements x of c for which (f x) is true, in a container of c's kind."""
+    return _selected(f, c, typed, _leading)
+
+
+@builtin("droplist")
+def droplist(f, c, typed=True):
+    """The elements of c from the first x for which (f x) is true, in a container of c's kind."""
+    return _selected(f, c, typed, _from_first_true)
+
+
+@builtin("filtercar")
+def filtercar(f, c):
+    """`filterlist` giving a plain list."""
+    return _selected(f, c, False, _where)
+
+
+@builtin("takecar")
+def takecar(f, c):
+    """`takelist` giving a plain list."""
+    return _selected(f, c, False, _leading)
+
+
+@builtin("dropcar")
+def dropcar(f, c):
+    """`droplist` giving a plain list."""
+    return _selected(f, c, False, _from_first_true)
+
+
+@builtin("scanlist")
+def scanlist(f, c):
+    """The first non-nil value of (f x) over the elements x of c, or nil."""
+    fn = _any_function(f)
+    for x in elements(c):
+        value = _one(fn(x))
+        if value is not None:
+            return value
+    return None
+
+
+# apply, zip, zipwith, over -------------------------------------------------------------------
 
 @builtin("apply")
 def apply(f, arguments):
-    """Call f with the elements of the list as arguments."""
-    fn = to_callable(f)
-    return fn(*elements(arguments, "apply"))
+    """Call f with the elements of a list as its arguments."""
+    args = _as_list(arguments, "apply")
+    return _folder(f)(*args)
+
+
+def _same_size_lists(lists, fname, message):
+    for c in lists:
+        if not isinstance(c, SEQUENCES):
+            raise LispError(f"Error: '{fname}' only accepts lists as arguments")
+    if any(len(c) != len(lists[0]) for c in lists):
+        raise LispError(message)
+    return [list(c) for c in lists]
+
+
+_ZIP_KINDS = (Integers, Numbers, Floats, Shorts, Strings)
+
+
+def _zip_kind(lists):
+    kinds = {type(c) for c in lists}
+    if len(kinds) == 1 and kinds <= set(_ZIP_KINDS):
+        return kinds.pop()
+    if kinds == {Integers, Numbers}:
+        return Numbers
+    return list
+
+
+@builtin("zip")
+def zip_(first, second, *rest):
+    """The list of lists (x1 y1 ...) (x2 y2 ...) ... of lists of the same size (typed lists of
+    one kind give typed lists)."""
+    lists = (first, second, *rest)
+    values = _same_size_lists(lists, "zip", "Error: Lists should all have the same size in 'zip'")
+    kind = _zip_kind(lists)
+    return [kind(t) for t in zip(*values)]
+
+
+@builtin("zipwith")
+def zipwith(f, first, second, *rest):
+    """The results of (f x1 y1 ...) (f x2 y2 ...) ... over lists of the same size, as a typed
+    list when the first result allows."""
+    values = _same_size_lists((first, second, *rest), "zipwith",
+                              "Error: 'zipwith' only accepts lists of same size as arguments")
+    fn = _folder(f)
+    return _typed_results([fn(*t) for t in zip(*values)])
+
+
+@builtin("over")
+def over(f, c):
+    """Replace the elements of list c with those of (f c), which must be of c's type; gives c."""
+    if not isinstance(c, SEQUENCES):
+        raise LispError("Error: argument to 'over' should be a list")
+    result = _folder(f)(c)
+    if type(result) is not type(c):
+        raise LispError("Error: The result should be of the same type as the argument")
+    values = list(result)
+    if isinstance(c, LList):
+        c.clear()
+        c.extend(values)
+    else:
+        c[:] = type(c)(values)
+    return c
