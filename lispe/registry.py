@@ -30,6 +30,7 @@ LIBRARIES = {
     "core": "lispe.builtins",
     "lispe_torch": "lispe.libs.torch",
     "lispe_tiktoken": "lispe.libs.tiktoken",
+    "pylispe": "lispe.libs.python",
 }
 LIBRARY_ALIASES = {"liblispe_torch": "lispe_torch", "liblispe_tiktoken": "lispe_tiktoken"}  # seed 001
 
