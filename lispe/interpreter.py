@@ -18,6 +18,7 @@ import weakref
 from . import __version__
 from .compiler import Compiler
 from .errors import LispError
+from .patterns import DataType, PatternFunction
 from .reader import read
 from .registry import REGISTRY, load_library
 from .runtime import MISSING, helpers, mangle
@@ -43,6 +44,7 @@ class Lisp:
             sys.setrecursionlimit(RECURSION_LIMIT)
         self.globals = {}
         self.loaded = {"core"}
+        self.data_names = set()      # data@ constructors and groups of this interpreter
         self.units = weakref.WeakValueDictionary()   # code file name -> Unit, while it is used
         self.compiler = Compiler(self)
         self.install_runtime()
@@ -110,6 +112,17 @@ class Lisp:
         if type(value) is str:
             return self.eval(value)
         return self.run_form(value)
+
+    def pattern_family(self, name, kind):
+        """The defpat/defpred family `name` that a new clause joins (a new one if there is none)."""
+        current = self.globals.get(mangle(name))
+        if isinstance(current, PatternFunction) and current.kind == kind:
+            return current
+        return PatternFunction(name, kind, self.data_names)
+
+    def data_type(self, name, fields, group):
+        self.data_names.update(n for n in (name, group) if n is not None)
+        return DataType(name, fields, group)
 
     def global_value(self, key, name):
         try:

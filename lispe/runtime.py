@@ -16,6 +16,7 @@ import time
 
 from .errors import LispBreak, LispError, LispReturn
 from .registry import lookup
+from .patterns import FAILED
 from .values import DictI, DictN, EMPTY, LispSet, protocol
 
 LISPE_FILE_PREFIX = "<lispe>"  # compiled code objects have filenames starting with this
@@ -89,7 +90,7 @@ def helpers(interp):
     return {
         "_rt_G": interp.globals, "_rt_NUM": frozenset((int, float)), "_rt_MISSING": MISSING,
         "_rt_UNSET": UNSET, "_rt_Instance": Instance, "_rt_LispClass": LispClass,
-        "_rt_LispError": LispError, "_rt_LispBreak": LispBreak, "_rt_copy": copy.deepcopy,
+        "_rt_LispError": LispError, "_rt_copy": copy.deepcopy,
         "_rt_iter": iterate, "_rt_count": count, "_rt_dict": make_dict,
         "_rt_nil_default": lambda this: None,
         "_rt_nil_if_empty": lambda v: None if v is EMPTY else v,
@@ -99,6 +100,8 @@ def helpers(interp):
         "_rt_reraise_control": reraise_control, "_rt_as_error": interp.as_error,
         "_rt_now_ms": lambda: time.perf_counter() * 1000.0,
         "_rt_use": interp.use, "_rt_load": interp.load, "_rt_eval": interp.eval_value,
+        "_rt_EMPTY": EMPTY, "_rt_FAILED": FAILED, "_rt_pattern_family": interp.pattern_family,
+        "_rt_data_type": interp.data_type,
     }
 
 

@@ -9,13 +9,16 @@ LispE values are Python values wherever the semantics match:
 
 Small classes cover the rest: `Symbol` (atoms), the typed lists (`Integers`, `Numbers`,
 `Floats`, `Shorts` are `array.array`s, so `torch.frombuffer`/`numpy.frombuffer` read them
-without a per-element loop; `Strings` is a list), `DictI`/`DictN` (integer / number keyed
+without a per-element loop; `Strings` is a list), the 32-bit `Float32` (`float_`) and 16-bit
+`Short` (`short_`) scalars, `DictI`/`DictN` (integer / number keyed
 dictionaries), `LList`, `Pair`, `LispSet`.  `type_name` gives the `(type x)` atom for any value;
 libraries add their own kinds with `register_type_name`.
 """
 
 import array
 import collections
+import math
+import struct
 
 
 class Symbol(str):
@@ -27,7 +30,16 @@ class Symbol(str):
         return f"Symbol({str.__repr__(self)})"
 
 
-EMPTY = Symbol("")  # returned by print/println: prints as nothing
+class _Empty(Symbol):
+    """The atom print/println return: it prints as nothing and, as in the original, is true."""
+
+    __slots__ = ()
+
+    def __bool__(self):
+        return True
+
+
+EMPTY = _Empty("")
 
 
 class TypedArray(array.array):
@@ -111,6 +123,31 @@ class Floats(TypedArray):
     convert = staticmethod(_to_float)
 
 
+class Float32(float):
+    """`float_`: a 32-bit float, as the sum of a `floats` list or `(float x)` gives it."""
+
+    __slots__ = ()
+
+    def __new__(cls, value=0.0):
+        try:
+            value = _F32.unpack(_F32.pack(value))[0]
+        except OverflowError:       # beyond the 32-bit range: an infinity, as in C
+            value = math.copysign(math.inf, value)
+        return super().__new__(cls, value)
+
+
+class Short(int):
+    """`short_`: a 16-bit integer (wraps around like the reference's `int16_t`)."""
+
+    __slots__ = ()
+
+    def __new__(cls, value=0):
+        return super().__new__(cls, (int(value) + 0x8000) % 0x10000 - 0x8000)
+
+
+_F32 = struct.Struct("f")
+
+
 class Strings(list):
     """`strings`: a list of strings."""
 
@@ -136,7 +173,10 @@ class LispSet(set):
 
 
 class LList(collections.deque):
-    """`llist`: a linked list; `push` adds at the front."""
+    """`llist`: a linked list; `push` adds at the front.  `cyclic` is true once `extend` has
+    linked its end back to its start (it then prints with a final `...`)."""
+
+    cyclic = False
 
 
 class Pair:
@@ -161,7 +201,7 @@ _TYPE_NAMES = {
     Symbol: "atom_", list: "list_", dict: "dictionary_", DictI: "dictionary_i_",
     DictN: "dictionary_n_", LispSet: "set_", LList: "llist_", Pair: "list_",
     Integers: "integers_", Shorts: "shorts_", Numbers: "numbers_", Floats: "floats_",
-    Strings: "strings_",
+    Strings: "strings_", Float32: "float_", Short: "short_",
 }
 _TYPE_PREDICATES = []
 

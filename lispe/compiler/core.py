@@ -43,6 +43,7 @@ class Compiler:
         self.arities = {}       # defun name -> (min, max) arguments, for calls checked early
         self.parameter_text = {}
         self.macros = {}        # name -> (params, body)
+        self.data_names = interp.data_names   # data@ constructors and groups
         self.unit = None        # the unit being compiled (its constants and temporaries)
 
     # names and constants ------------------------------------------------------------
@@ -68,6 +69,12 @@ class Compiler:
         for form in forms:
             self.check_arities(form)
             head = head_name(form, None)
+            if head in ("defpat", "defpred") and len(form) > 1 and is_symbol(form[1]):
+                self.functions.add(str(form[1]))
+            elif head == "data@":
+                for spec in form[1:]:
+                    if is_form(spec) and spec and is_symbol(spec[0]):
+                        self.declare_data(str(spec[0]), None)
             if head == "defun" and len(form) > 2 and is_symbol(form[1]):
                 self.functions.add(str(form[1]))
                 self.arities[str(form[1])] = parameter_counts(form[2])
@@ -122,6 +129,13 @@ class Compiler:
         """A name the program defines as a function, class or method (it hides a builtin)."""
         return name in self.functions or name in self.classes or name in self.macros \
             or any(name in methods for _, methods, _ in self.classes.values())
+
+    def declare_data(self, name, group):
+        """A data@ constructor: a function of the program, and a name patterns recognise."""
+        self.functions.add(name)
+        self.data_names.add(name)
+        if group is not None:
+            self.data_names.add(group)
 
     def declare_class(self, form):
         """Record a class's fields and methods (own fields first, then the parent's)."""

@@ -44,16 +44,18 @@ class FormSpec:
 FORMS = {}   # name and aliases -> FormSpec
 
 
-def form(*names, args=(0, None), signature, doc, binds=None, always=0, loop=False):
-    """Declare the special form `names[0]` (aliases `names[1:]`) compiled by the function."""
+def form(*names, args=(0, None), signature=None, doc=None, binds=None, always=0, loop=False):
+    """Declare the special form `names[0]` (aliases `names[1:]`) compiled by the function.
+    A form without `doc` is internal: the compiler writes it, users never see it."""
 
     def declare(function):
         low, high = args
         spec = FormSpec(names[0], function, low, high, binds, always, loop)
         for name in names:
             FORMS[name] = spec
-        builtin(names[0], signature=signature, doc=doc, aliases=names[1:], special=True,
-                arity=(low, high))(function)
+        if doc is not None:
+            builtin(names[0], signature=signature, doc=doc, aliases=names[1:], special=True,
+                    arity=(low, high))(function)
         return function
 
     return declare

@@ -209,14 +209,10 @@ def xor(c, f, scope, out):
     return f"(True if bool({a}) != bool({b}) else False)"
 
 
-@form("break", args=(0, 0), signature="(break)", doc="Leave the innermost loop (outside a loop: the function).")
+@form("break", args=(0, 0), signature="(break)",
+      doc="Leave the innermost loop; outside a loop, leave the function (its value prints as nothing).")
 def break_(c, f, scope, out):
-    if scope.loops:
-        out.emit("break")
-    elif scope.kind == "module":
-        out.emit("raise _rt_LispBreak()")
-    else:
-        out.emit("return None")
+    out.emit("break" if scope.loops else "return _rt_EMPTY")
     return "None"
 
 
