@@ -45,6 +45,8 @@ class Lisp:
         self.globals = {}
         self.loaded = {"core"}
         self.data_names = set()      # data@ constructors and groups of this interpreter
+        self.spaces = {}             # space name -> {mangled name: function defined in it}
+        self.from_space = set()      # globals that hold a function defined in a space
         self.units = weakref.WeakValueDictionary()   # code file name -> Unit, while it is used
         self.compiler = Compiler(self)
         self.install_runtime()
@@ -104,9 +106,16 @@ class Lisp:
             self.loaded.add(load_library(name))
         return True
 
-    def load(self, path):
+    def load(self, path, space=None):
+        """`(load path)`, or `(load path space)`: the file's definitions go to that space."""
         path = os.path.abspath(str(path))
-        return self.eval(read_source(path), path)
+        if space is None:
+            return self.eval(read_source(path), path)
+        opened = self.space_open(str(space))
+        try:
+            return self.eval(read_source(path), path)
+        finally:
+            self.space_close(opened)
 
     def eval_value(self, value):
         if type(value) is str:
@@ -123,6 +132,36 @@ class Lisp:
     def data_type(self, name, fields, group):
         self.data_names.update(n for n in (name, group) if n is not None)
         return DataType(name, fields, group)
+
+    # spaces (defspace, space, load into a space) ------------------------------------------
+    def space_open(self, name):
+        """Before the definitions of a space run: what the global frame holds now."""
+        return name, dict(self.globals)
+
+    def space_close(self, opened):
+        """After them: what they defined goes to the space; global definitions stay in front."""
+        name, before = opened
+        table = self.spaces.setdefault(name, {})
+        for key, value in list(self.globals.items()):
+            if before.get(key, MISSING) is value or key.startswith("_"):
+                continue
+            table[key] = value
+            if key in before and key not in self.from_space:
+                self.globals[key] = before[key]
+            else:
+                self.from_space.add(key)
+
+    def space_enter(self, name):
+        """`(space name ...)`: put the space's functions in front; returns what they hid."""
+        if name not in self.spaces:
+            raise LispError(f"Error: unknown space: '{name}'")
+        hidden = {key: self.globals.get(key, MISSING) for key in self.spaces[name]}
+        self.globals.update(self.spaces[name])
+        return hidden
+
+    def space_leave(self, hidden):
+        for key, value in hidden.items():
+            self.restore(key, value)
 
     def global_value(self, key, name):
         try:

@@ -86,6 +86,7 @@ UNSET = object()     # a local whose setq has not run yet (reads fall back to th
 
 def helpers(interp):
     """The `_rt_*` globals of compiled code, for the interpreter `interp`."""
+    from .builtins import threads
     from .classes import Instance, LispClass
     return {
         "_rt_G": interp.globals, "_rt_NUM": frozenset((int, float)), "_rt_MISSING": MISSING,
@@ -102,7 +103,24 @@ def helpers(interp):
         "_rt_use": interp.use, "_rt_load": interp.load, "_rt_eval": interp.eval_value,
         "_rt_EMPTY": EMPTY, "_rt_FAILED": FAILED, "_rt_pattern_family": interp.pattern_family,
         "_rt_data_type": interp.data_type,
+        "_rt_thread_function": thread_function, "_rt_enter_threadspace": threads.enter_threadspace,
+        "_rt_leave_threadspace": threads.leave_threadspace, "_rt_set_shared": threads.set_shared,
+        "_rt_shared_value": threads.shared_value, "_rt_lock_for": threads.lock_for,
+        "_rt_space_open": interp.space_open, "_rt_space_close": interp.space_close,
+        "_rt_space_enter": interp.space_enter, "_rt_space_leave": interp.space_leave,
     }
+
+
+def thread_function(name, function):
+    """The value of a `dethread` name: calling it runs `function` in a new thread."""
+    from .builtins import threads
+
+    def start(*args):
+        return threads.start_thread(function, args)
+    start.lispe_name = name
+    start.lispe_kind = "thread_"
+    start.lispe_source = getattr(function, "lispe_source", name)
+    return start
 
 
 def reraise_control(exc):

@@ -45,6 +45,7 @@ class Compiler:
         self.macros = {}        # name -> (params, body)
         self.data_names = interp.data_names   # data@ constructors and groups
         self.unit = None        # the unit being compiled (its constants and temporaries)
+        self.threadspace = 0    # threadspace blocks open around the form being compiled
 
     # names and constants ------------------------------------------------------------
     def temp(self, prefix="_t"):
@@ -69,7 +70,7 @@ class Compiler:
         for form in forms:
             self.check_arities(form)
             head = head_name(form, None)
-            if head in ("defpat", "defpred") and len(form) > 1 and is_symbol(form[1]):
+            if head in ("defpat", "defpred", "dethread") and len(form) > 1 and is_symbol(form[1]):
                 self.functions.add(str(form[1]))
             elif head == "data@":
                 for spec in form[1:]:
@@ -189,6 +190,13 @@ class Compiler:
         return self.constant(form)
 
     def variable(self, name, scope, out):
+        if self.threadspace and not scope.is_local(name):
+            self.threadspace -= 1   # the usual lookup, when no thread shares the name
+            try:
+                fallback = self.variable(name, scope, out)
+            finally:
+                self.threadspace += 1
+            return f"_rt_shared_value({str(name)!r}, lambda: {fallback})"
         key = mangle(name)
         owner = scope.owner(name)
         if owner is not None:

@@ -2,7 +2,9 @@
 
 definitions: defun, lambda, defmacro, class@ and its helpers; binding: setq and friends, let,
 quote, block; control: conditionals, break/return, maybe/catch; loops: loop, loopcount, while,
-mloop; modules: use, load, eval, elapse; patterns: defpat, defpred, data@, flip.
+mloop; modules: use, load, eval, elapse; patterns: defpat, defpred, data@, flip; threads:
+dethread, threadspace, lock; spaces: defspace, space.
 """
 
-from . import binding, control, definitions, loops, modules, patterns  # noqa: F401  (they declare the forms)
+from . import (binding, control, definitions, loops, modules, patterns, spaces,  # noqa: F401
+               threads)  # (they declare the forms)

@@ -49,9 +49,10 @@ def setg(c, f, scope, out):
 
 
 @form("seth", args=(2, 2), signature="(seth name value)", always=None,
-      doc="Bind a shared variable (global here); returns true.")
+      doc="Inside a threadspace block: set a variable shared by the threads; returns true.")
 def seth(c, f, scope, out):
-    return setg(c, f, scope, out)
+    name = target(f)
+    return f"_rt_set_shared({name!r}, {c.expr(f[2], scope, out)})"
 
 
 @form("setqi", args=(2, 2), signature="(setqi name value)", always=None,
