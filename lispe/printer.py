@@ -32,10 +32,9 @@ def format_number(x):
 
 
 def quote_string(s):
-    """A string as it appears inside a container: double-quoted, escaped."""
-    out = s.replace("\\", "\\\\").replace('"', '\\"')
-    out = out.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
-    return '"' + out + '"'
+    """A string as it appears inside a container: double-quoted, with its backslashes and
+    double quotes escaped (other characters, newlines included, print as they are)."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _key_text(k):

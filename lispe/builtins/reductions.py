@@ -7,9 +7,9 @@
     (↗ '(2 0 1) '(a b c)) -> (a a c)        (↘ '(1 0 1) '(a b c)) -> (a 0 b)
     (↘ '+ '(1 2 3 4 5) 2) -> ((1 3) (3 7) (5))   (the list cut into slices of 2)
 
-The `⌿`/`⍀` forms work on the reversed list (and reversed counts).  A list of counts in place of the function
-replicates (`↗`) or expands (`↘`) the elements, as APL's `/` and `\\` do; with one argument `↗`
-copies the list and `⌿` reverses it.
+The `⌿`/`⍀` forms work on the reversed list (and reversed counts).  A list of counts in place
+of the function replicates (`↗`) or expands (`↘`) the elements, as APL's `/` and `\\` do; with
+one argument `↗` copies the list and `⌿` reverses it.
 """
 
 from ..errors import LispError
