@@ -22,6 +22,7 @@ from .patterns import DataType, PatternFunction
 from .reader import read
 from .registry import REGISTRY, load_library
 from .runtime import MISSING, helpers, mangle
+from .values import AMBIGUOUS_TRUTH
 
 import lispe.builtins  # noqa: F401  (registers the core library)
 
@@ -170,6 +171,9 @@ class Lisp:
             entry = REGISTRY.get(name)
             if entry is not None and not entry.special and self.visible(entry):
                 return entry.func
+            if entry is not None and not entry.special:
+                raise LispError(f"Error: '{name}' belongs to library {entry.library}: "
+                                f"add (use '{entry.library}) before using it", name) from None
             raise LispError(f"Error: Unbound atom: '{name}'") from None
 
     def field(self, this, name, key):
@@ -205,6 +209,8 @@ class Lisp:
             tb = tb.tb_next
         if error.line is None:
             error.line, error.file = line, file
+        if error.file is None:
+            error.file = file
         if error.function is None and callee is not None:
             error.function = builtin_name(callee)
         if isinstance(exc, TypeError) and error is not exc:
@@ -293,6 +299,8 @@ def python_message(exc):
         return f"Error: Unbound atom: '{demangle(m.group(1)) if m else exc}'"
     if isinstance(exc, MemoryError):
         return "Error: out of memory"
+    if isinstance(exc, (RuntimeError, ValueError)) and "ambiguous" in str(exc):
+        return AMBIGUOUS_TRUTH
     return f"Error: {exc}" if str(exc) else f"Error: {type(exc).__name__}"
 
 

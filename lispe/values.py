@@ -233,12 +233,19 @@ def type_name(value):
     return type(value).__name__ + "_"
 
 
+AMBIGUOUS_TRUTH = ("Error: a tensor of several values is neither true nor false "
+                   "(compare it, or use tensor_sum or tensor_item first)")
+
+
 def truthy(value):
-    """LispE truth: nil, false, 0, 0.0, "" and empty containers are false."""
+    """LispE truth, the one rule of every conditional (compiled `if`, `and`, `not`, `filter`...):
+    nil, 0, 0.0, "" and empty containers are false.  A tensor of several values has no truth
+    value: an error, as in compiled conditionals."""
     try:
         return bool(value)
-    except (RuntimeError, ValueError):  # multi-element tensors: true when defined
-        return True
+    except (RuntimeError, ValueError):
+        from .errors import LispError
+        raise LispError(AMBIGUOUS_TRUTH) from None
 
 
 # Container protocol for library kinds ------------------------------------------------------

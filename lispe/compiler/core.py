@@ -89,9 +89,11 @@ class Compiler:
         if not is_form(form) or not form or is_dict_literal(form):
             return
         head = head_name(form, None)
-        if head in ("quote", "defmacro") or head in self.macros:
+        if head in ("quote", "defmacro", "data@") or head in self.macros:
+            if head in FORMS and head not in self.macros:
+                check_args(FORMS[head], form)
             return
-        if head in ("defun", "class@", "defclass"):
+        if head in ("defun", "class@", "defclass", "defpat", "defpred", "dethread"):
             items = form[3:]
         elif head in ("lambda", "λ", "\\", "loop", "mloop", "lloop"):
             items = form[2:]
@@ -101,6 +103,8 @@ class Compiler:
             if head is not None:
                 self.check_arity(head, form)
             items = form[1:] if head is not None else form
+        if head in FORMS and head not in self.macros:
+            check_args(FORMS[head], form)
         for item in items:
             self.check_arities(item)
 

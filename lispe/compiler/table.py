@@ -76,5 +76,5 @@ def check_args(spec, form):
     """Raise the reference's arity error when `form` has a count of arguments `spec` refuses."""
     n = len(form) - 1
     if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
-        raise LispError(f"Error: Wrong number of arguments for: '{form[0]}'", str(form[0]), None,
-                        form_line(form))
+        raise LispError(f"Error: Wrong number of arguments for: '{form[0]}'", str(form[0]),
+                        getattr(form, "file", None), form_line(form))

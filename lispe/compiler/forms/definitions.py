@@ -86,10 +86,10 @@ def _field_spec(c, field, cls, module, out, f):
     return f"({str(field[0])!r}, _rt_nil_default)"
 
 
-@form("from@", args=(2, 2), signature="(from@ Parent (method args...))",
+@form("from@", args=(1, None), signature="(from@ Parent (method args...))",
       doc="Inside a method: call the parent class's version of a method.")
 def from_(c, f, scope, out):
-    if not is_form(f[2]) or not scope.this:
+    if len(f) != 3 or not is_form(f[2]) or not scope.this:
         raise LispError("Error: from@ calls a parent method inside a method: (from@ Parent (m ...))",
                         "from@", None, form_line(f))
     cls = c.variable(f[1], scope, out)
