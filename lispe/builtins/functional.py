@@ -1,25 +1,19 @@
-"""Higher-order functions, as the reference interpreter runs them.
+"""Higher-order functions, as the reference interpreter runs them, and quoted functions.
 
-Two families, with different rules for their function argument:
-
-- `map`, `filter`, `takewhile`, `dropwhile`, `take`, `drop`, `foldl`/`foldr` (and `foldl1`,
-  `foldr1`), `scanl`/`scanr` (and `scanl1`, `scanr1`) walk a list, a string (its characters)
-  or a dictionary (its keys) and always return a plain list.  A quoted partial call puts the
-  element right after its operator (`(map '(- 10) l)` computes `(- x 10)`), or, when the
-  operator comes last, at the end (`'(10 -)` computes `(- 10 x)`); `filter`, `takewhile` and
-  `dropwhile` accept only comparisons there, `map` any operator; a quoted operator alone is
-  applied to the element twice in `map` (`(map '+ l)` doubles).  `foldl` and `scanl` take
-  `(f init list)`.
-- `maplist` (`mapcar`, `↑↑`, `¨`), `filterlist`, `takelist`, `droplist`, `filtercar`,
-  `takecar`, `dropcar` and `scanlist` call any function: in a quoted call the element goes where
-  `_` is, or at the end (`(maplist '(- 10) l)` computes `(- 10 x)`).  Their results are typed
-  lists when they can be (see `_typed_results`), and comparisons inside them answer 1/0.
+`map`, `filter`, `takewhile`, `dropwhile`, `take`, `drop`, `foldl`/`foldr` (and `foldl1`,
+`foldr1`), `scanl`/`scanr` (and `scanl1`, `scanr1`) walk a list, a string (its characters) or
+a dictionary (its keys) and always return a plain list.  A quoted partial call puts the element
+right after its operator (`(map '(- 10) l)` computes `(- x 10)`), or, when the operator comes
+last, at the end (`'(10 -)` computes `(- 10 x)`); `filter`, `takewhile` and `dropwhile` accept
+only comparisons there, `map` any operator; a quoted operator alone is applied to the element
+twice in `map` (`(map '+ l)` doubles).  `foldl` and `scanl` take `(f init list)`.
 
 `quoted_function(value)` turns any quoted list into a function (`runtime.to_callable` calls
-it): a quoted lambda, a partial call of an operator, or a partial call of any function.  The
-quoted code is compiled once per shape; the local variables of the calling function that it
-names are passed to it, so `(defun f (n) (filter '(< n) l))` works as in the reference.
-`apply`, `zip`, `zipwith` and `over` complete the family; `for` is a special form.
+it): a quoted lambda, a partial call of an operator, or a partial call of any function, the
+element going where `_` is or at the end.  The quoted code is compiled once per shape; the
+local variables of the calling function that it names are passed to it, so
+`(defun f (n) (filter '(< n) l))` works as in the reference.  The `maplist` family, `apply`,
+`zip`, `zipwith` and `over` are in listfunctions.py; `for` is a special form.
 """
 
 import sys
@@ -28,8 +22,8 @@ from ..errors import LispBreak, LispError, LispReturn
 from ..printer import to_string
 from ..registry import builtin
 from ..runtime import is_lispe_code, mangle, to_callable
-from ..values import Floats, Integers, LList, Numbers, Shorts, Strings, Symbol, protocol, truthy
-from ._common import SEQUENCES, check_int, parse_number
+from ..values import Symbol, protocol, truthy
+from ._common import SEQUENCES, check_int
 
 COMPARATORS = frozenset(("=", "==", "!=", "<", ">", "<=", ">=", ">=<", ","))
 OPERATORS = COMPARATORS | frozenset((
@@ -41,6 +35,7 @@ LAMBDAS = frozenset(("lambda", "λ", "\\"))
 SLOT = None                      # `_` (nil) marks where the element goes in a quoted call
 _ARG = Symbol("%x")              # parameter names of the compiled quoted functions
 _CACHE_KEY = "_quoted_functions"  # where an interpreter's compiled quoted functions are kept
+_NONE = object()                   # a local variable that is not there (sentinels are objects)
 
 
 # The function argument ---------------------------------------------------------------------
@@ -80,29 +75,33 @@ def _compile(params, body):
     """A Python callable running `(lambda params body...)` in the calling interpreter.
 
     The calling LispE function's local variables that the body names become extra parameters,
-    given their current values at each call of the result.
+    given their current values at each call of the result.  The names a shape reads and its
+    compiled versions are kept in the interpreter's globals.
     """
     frame = _lispe_frame()
     if frame is None:
         raise LispError("Error: a quoted function needs a running LispE program")
-    f_locals = frame.f_locals
-    captured = sorted(n for n in set().union(*(_names(x, frozenset(params)) for x in body))
-                      if type(f_locals.get(mangle(n), object())) is not object)
-    values = [f_locals[mangle(n)] for n in captured]
-    form = [Symbol("lambda"), list(params) + captured, *body]
-    g = frame.f_globals
-    cache = g.setdefault(_CACHE_KEY, {})
+    cache = frame.f_globals.setdefault(_CACHE_KEY, {})
     try:
-        key = _freeze(form)
-    except TypeError:           # unhashable data inside the quoted code: compile every time
+        key = _freeze([list(params), *body])
+    except TypeError:           # unhashable data inside the quoted code: analysed every time
         key = None
-    function = cache.get(key) if key is not None else None
-    if function is None:
-        function = _located_at_caller(g["_rt_eval"](form))
+    entry = cache.get(key)
+    if entry is None:
+        names = sorted(set().union(*(_names(x, frozenset(params)) for x in body)))
+        entry = ([(n, mangle(n)) for n in names], {})
         if key is not None:
-            cache[key] = function
-    if not values:
+            cache[key] = entry
+    readable, versions = entry
+    f_locals = frame.f_locals
+    captured = tuple((n, k) for n, k in readable if type(f_locals.get(k, _NONE)) is not object)
+    function = versions.get(captured)
+    if function is None:
+        form = [Symbol("lambda"), list(params) + [n for n, _ in captured], *body]
+        function = versions[captured] = _located_at_caller(frame.f_globals["_rt_eval"](form))
+    if not captured:
         return function
+    values = [f_locals[k] for _, k in captured]
     return lambda *args: function(*args, *values)
 
 
@@ -135,7 +134,7 @@ def _slotted(form):
     return _partial(head, rest, [])
 
 
-def _is_lambda(form):
+def is_lambda(form):
     return isinstance(form, list) and len(form) > 2 and form[0] in LAMBDAS
 
 
@@ -152,7 +151,7 @@ def quoted_function(value):
     """
     if not value:
         raise LispError("Error: empty list not accepted here")
-    if _is_lambda(value):
+    if is_lambda(value):
         return _lambda(value)
     head, last = value[0], value[-1]
     if len(value) >= 2 and type(last) is Symbol and last in OPERATORS and head not in OPERATORS:
@@ -174,7 +173,7 @@ def _variadic(make):
     return call
 
 
-def _operator_name(f):
+def operator_name(f):
     """The operator `f` names ('+ or the value of +), else None."""
     name = f if type(f) is Symbol else getattr(f, "lispe_name", None)
     return name if name in OPERATORS else None
@@ -184,7 +183,7 @@ def _action(f):
     """`map`'s function: a partial call must have an operator; an operator alone doubles."""
     if isinstance(f, list):
         return _composable(f, OPERATORS)
-    name = _operator_name(f)
+    name = operator_name(f)
     if name is not None:
         return _partial(Symbol(name), [], [_ARG])
     return to_callable(f)
@@ -200,7 +199,7 @@ def _condition(f):
 def _unary(f):
     """f called with one argument: an arithmetic operator alone then gives it back, as the
     reference's `(+ x)` does at run time."""
-    if _operator_name(f) in ARITHMETIC:
+    if operator_name(f) in ARITHMETIC:
         return _same
     return to_callable(f)
 
@@ -210,7 +209,7 @@ def _same(x):
 
 
 def _composable(form, operators):
-    if _is_lambda(form):
+    if is_lambda(form):
         fn = _lambda(form)
         if len(form[1]) != 1:
             raise LispError(f"Error: Wrong number of arguments for: '{_lambda_text(form)}'")
@@ -228,12 +227,12 @@ def _lambda_text(form):
     return to_string([Symbol("λ"), *form[1:]])
 
 
-def _any_function(f):
+def any_function(f):
     """The function of the *list family: any function; quoted calls fill `_` or append."""
     if isinstance(f, list):
         if not f:
             raise LispError("Error: empty list not accepted here")
-        return _lambda(f) if _is_lambda(f) else _slotted(f)
+        return _lambda(f) if is_lambda(f) else _slotted(f)
     return _unary(f)
 
 
@@ -255,7 +254,7 @@ def elements(c):
     return ()
 
 
-def _as_list(c, fname):
+def as_list(c, fname):
     """The elements of a list argument; anything else is an error naming `fname`."""
     if isinstance(c, SEQUENCES):
         return c
@@ -338,7 +337,7 @@ def _init_and_list(init, c):
     return init, list(elements(c))
 
 
-def _folder(f):
+def function_of(f):
     if isinstance(f, list):
         return quoted_function(f)
     return to_callable(f)
@@ -347,7 +346,7 @@ def _folder(f):
 @builtin("foldl")
 def foldl(f, init, c):
     """Left fold: (f (f (f init x1) x2) x3)..."""
-    fn = _folder(f)
+    fn = function_of(f)
     acc, values = _init_and_list(init, c)
     for x in values:
         acc = fn(acc, x)
@@ -357,7 +356,7 @@ def foldl(f, init, c):
 @builtin("foldr")
 def foldr(f, init, c):
     """Right fold: (f x1 (f x2 (f x3 init)))..."""
-    fn = _folder(f)
+    fn = function_of(f)
     acc, values = _init_and_list(init, c)
     for x in reversed(values):
         acc = fn(x, acc)
@@ -367,7 +366,7 @@ def foldr(f, init, c):
 @builtin("scanl")
 def scanl(f, init, c):
     """The successive values of a left fold: (init (f init x1) ...)."""
-    fn = _folder(f)
+    fn = function_of(f)
     acc, values = _init_and_list(init, c)
     out = [acc]
     for x in values:
@@ -379,7 +378,7 @@ def scanl(f, init, c):
 @builtin("scanr")
 def scanr(f, init, c):
     """The successive values of a right fold, last first: (... (f xn init) init)."""
-    fn = _folder(f)
+    fn = function_of(f)
     acc, values = _init_and_list(init, c)
     out = [acc]
     for x in reversed(values):
@@ -418,213 +417,3 @@ def scanl1(f, c):
 def scanr1(f, c):
     """`scanr` seeded with the last element."""
     return scanr(f, *_first_and_rest(c, last=True))
-
-
-# the *list family ---------------------------------------------------------------------------
-
-def _one(value):
-    """Comparisons answer 1/0 inside the *list family (the reference's `true as one`)."""
-    if value is True:
-        return 1
-    if value is False:
-        return 0
-    return value
-
-
-def _to_int(v):
-    if isinstance(v, str):
-        return int(parse_number(v))
-    return 0 if v is None else int(v)
-
-
-def _to_float(v):
-    if isinstance(v, str):
-        return float(parse_number(v))
-    return 0.0 if v is None else float(v)
-
-
-def _to_text(v):
-    return v if isinstance(v, str) else to_string(v)
-
-
-_TYPED_BY_FIRST = ((bool, None), (int, (Integers, _to_int)), (float, (Numbers, _to_float)),
-                   (str, (Strings, _to_text)))
-
-
-def _typed_results(values):
-    """The results of `maplist` as a typed list chosen by the first one: integers, numbers or
-    strings (the others converted to it), else a plain list."""
-    if not values:
-        return []
-    for kind, target in _TYPED_BY_FIRST:
-        if isinstance(values[0], kind):
-            if target is None:
-                break
-            cls, convert = target
-            try:
-                return cls([convert(v) for v in values])
-            except (TypeError, ValueError, OverflowError):
-                break
-    return values
-
-
-@builtin("maplist", aliases=("↑↑", "¨", "mapcar"))
-def maplist(f, c, typed=True):
-    """The results of (f x) for every element x of c, as a typed list when the first result's
-    type allows (integers, numbers, strings); typed nil: always a plain list."""
-    fn = _any_function(f)
-    values = [_one(fn(x)) for x in elements(c)]
-    return _typed_results(values) if truthy(typed) else values
-
-
-_KEEPS_KIND = (Integers, Shorts, Numbers, Floats, Strings, LList)
-
-
-def _like(source, values, typed):
-    """`values` in a container of `source`'s kind (a string for a string) when `typed`."""
-    if typed and isinstance(source, str):
-        return "".join(values)
-    if typed and isinstance(source, _KEEPS_KIND):
-        return type(source)(values)
-    return list(values)
-
-
-def _selected(f, c, typed, select):
-    fn = _any_function(f)
-    values = list(elements(c))
-    tests = (truthy(_one(fn(x))) for x in values)
-    return _like(c, select(values, tests), truthy(typed))
-
-
-def _where(values, tests):
-    return [x for x, t in zip(values, tests) if t]
-
-
-def _leading(values, tests):
-    out = []
-    for x, t in zip(values, tests):
-        if not t:
-            break
-        out.append(x)
-    return out
-
-
-def _from_first_true(values, tests):
-    for i, t in enumerate(tests):
-        if t:
-            return values[i:]
-    return []
-
-
-@builtin("filterlist")
-def filterlist(f, c, typed=True):
-    """The elements x of c for which (f x) is true, in a container of c's kind."""
-    return _selected(f, c, typed, _where)
-
-
-@builtin("takelist")
-def takelist(f, c, typed=True):
-    """The leading elements x of c for which (f x) is true, in a container of c's kind."""
-    return _selected(f, c, typed, _leading)
-
-
-@builtin("droplist")
-def droplist(f, c, typed=True):
-    """The elements of c from the first x for which (f x) is true, in a container of c's kind."""
-    return _selected(f, c, typed, _from_first_true)
-
-
-@builtin("filtercar")
-def filtercar(f, c):
-    """`filterlist` giving a plain list."""
-    return _selected(f, c, False, _where)
-
-
-@builtin("takecar")
-def takecar(f, c):
-    """`takelist` giving a plain list."""
-    return _selected(f, c, False, _leading)
-
-
-@builtin("dropcar")
-def dropcar(f, c):
-    """`droplist` giving a plain list."""
-    return _selected(f, c, False, _from_first_true)
-
-
-@builtin("scanlist")
-def scanlist(f, c):
-    """The first non-nil value of (f x) over the elements x of c, or nil."""
-    fn = _any_function(f)
-    for x in elements(c):
-        value = _one(fn(x))
-        if value is not None:
-            return value
-    return None
-
-
-# apply, zip, zipwith, over -------------------------------------------------------------------
-
-@builtin("apply")
-def apply(f, arguments):
-    """Call f with the elements of a list as its arguments."""
-    args = _as_list(arguments, "apply")
-    return _folder(f)(*args)
-
-
-def _same_size_lists(lists, fname, message):
-    for c in lists:
-        if not isinstance(c, SEQUENCES):
-            raise LispError(f"Error: '{fname}' only accepts lists as arguments")
-    if any(len(c) != len(lists[0]) for c in lists):
-        raise LispError(message)
-    return [list(c) for c in lists]
-
-
-_ZIP_KINDS = (Integers, Numbers, Floats, Shorts, Strings)
-
-
-def _zip_kind(lists):
-    kinds = {type(c) for c in lists}
-    if len(kinds) == 1 and kinds <= set(_ZIP_KINDS):
-        return kinds.pop()
-    if kinds == {Integers, Numbers}:
-        return Numbers
-    return list
-
-
-@builtin("zip")
-def zip_(first, second, *rest):
-    """The list of lists (x1 y1 ...) (x2 y2 ...) ... of lists of the same size (typed lists of
-    one kind give typed lists)."""
-    lists = (first, second, *rest)
-    values = _same_size_lists(lists, "zip", "Error: Lists should all have the same size in 'zip'")
-    kind = _zip_kind(lists)
-    return [kind(t) for t in zip(*values)]
-
-
-@builtin("zipwith")
-def zipwith(f, first, second, *rest):
-    """The results of (f x1 y1 ...) (f x2 y2 ...) ... over lists of the same size, as a typed
-    list when the first result allows."""
-    values = _same_size_lists((first, second, *rest), "zipwith",
-                              "Error: 'zipwith' only accepts lists of same size as arguments")
-    fn = _folder(f)
-    return _typed_results([fn(*t) for t in zip(*values)])
-
-
-@builtin("over")
-def over(f, c):
-    """Replace the elements of list c with those of (f c), which must be of c's type; gives c."""
-    if not isinstance(c, SEQUENCES):
-        raise LispError("Error: argument to 'over' should be a list")
-    result = _folder(f)(c)
-    if type(result) is not type(c):
-        raise LispError("Error: The result should be of the same type as the argument")
-    values = list(result)
-    if isinstance(c, LList):
-        c.clear()
-        c.extend(values)
-    else:
-        c[:] = type(c)(values)
-    return c

@@ -15,7 +15,8 @@ one argument `↗` copies the list and `⌿` reverses it.
 from ..errors import LispError
 from ..registry import builtin
 from ._common import SEQUENCES, check_int
-from .functional import COMPARATORS, _folder, _is_lambda, _one, _operator_name
+from .functional import COMPARATORS, function_of, is_lambda, operator_name
+from .listfunctions import bool_as_int
 
 
 def _checked(c, what):
@@ -38,26 +39,26 @@ def _counts(f):
 def _fold(f, values):
     if not values:
         return None
-    if isinstance(f, list) and not _is_lambda(f):
+    if isinstance(f, list) and not is_lambda(f):
         return _replicate(_counts(f), values)
-    fn = _folder(f)
-    if _operator_name(f) in COMPARATORS:
-        return 1 if all(_one(fn(a, b)) == 1 for a, b in zip(values, values[1:])) else 0
+    fn = function_of(f)
+    if operator_name(f) in COMPARATORS:
+        return 1 if all(bool_as_int(fn(a, b)) == 1 for a, b in zip(values, values[1:])) else 0
     acc = values[0]
     for x in values[1:]:
         acc = fn(acc, x)
-    return _one(acc)
+    return bool_as_int(acc)
 
 
 def _scan(f, values):
-    if isinstance(f, list) and not _is_lambda(f):
+    if isinstance(f, list) and not is_lambda(f):
         return _expand(_counts(f), values)
-    fn = _folder(f)
-    if _operator_name(f) in COMPARATORS:
-        return [_one(fn(a, b)) for a, b in zip(values, values[1:])]
+    fn = function_of(f)
+    if operator_name(f) in COMPARATORS:
+        return [bool_as_int(fn(a, b)) for a, b in zip(values, values[1:])]
     out = []
     for x in values:
-        out.append(x if not out else _one(fn(out[-1], x)))
+        out.append(x if not out else bool_as_int(fn(out[-1], x)))
     return out
 
 
@@ -82,7 +83,7 @@ def _apply(walk, what, f, c, size, backward):
     values = _checked(c, what)
     if backward:
         values.reverse()
-        if isinstance(f, list) and not _is_lambda(f):
+        if isinstance(f, list) and not is_lambda(f):
             f = f[::-1]
     if size is not None:
         return [walk(f, part) for part in _slices(values, size)]
