@@ -186,14 +186,23 @@ def _action(f):
     name = operator_name(f)
     if name is not None:
         return _partial(Symbol(name), [], [_ARG])
-    return to_callable(f)
+    return _one_parameter(to_callable(f))
 
 
 def _condition(f):
     """The test of `filter`, `takewhile`, `dropwhile`: a partial call must be a comparison."""
     if isinstance(f, list):
         return _composable(f, COMPARATORS)
-    return _unary(f)
+    return _one_parameter(_unary(f))
+
+
+def _one_parameter(fn):
+    """`fn`, checked as the reference checks a lambda given to `map` or `filter`."""
+    source = getattr(fn, "lispe_source", "")
+    code = getattr(fn, "__code__", None)
+    if source.startswith("(λ") and code is not None and code.co_argcount != 1:
+        raise LispError(f"Error: Wrong number of arguments for: '{source}'")
+    return fn
 
 
 def _unary(f):
