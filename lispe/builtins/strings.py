@@ -301,11 +301,20 @@ def stringf(value, fmt):
                         "stringf") from None
 
 
+_MAX_SIZE = 1 << 30     # characters: a larger string fails at once instead of swapping
+
+
+def _check_size(size, fname):
+    if size > _MAX_SIZE:
+        raise LispError(f"Error: {fname}: a string of {size} characters is too large", fname)
+
+
 @builtin("padding")
 def padding(s, c, nb):
     """s completed up to nb characters with c (repeated, cycling through its characters)."""
     value, pad = text(s), text(c)
     missing = check_int(nb, "padding") - len(value)
+    _check_size(missing, "padding")
     if missing > 0 and pad:
         value += (pad * (missing // len(pad) + 1))[:missing]
     return keep(s, value)
@@ -314,7 +323,9 @@ def padding(s, c, nb):
 @builtin("fill")
 def fill(s, nb):
     """s repeated nb times."""
-    return keep(s, text(s) * max(0, check_int(nb, "fill")))
+    value, n = text(s), max(0, check_int(nb, "fill"))
+    _check_size(len(value) * n, "fill")
+    return keep(s, value * n)
 
 
 def _replace_in(container, search, rep):
