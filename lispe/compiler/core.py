@@ -22,12 +22,11 @@ from ..registry import lookup
 from ..runtime import mangle
 from ..values import Symbol
 from .arities import ARITIES
-from .scoping import Scope, bound_names, head_name, unset_reads
+from .scoping import Scope, assigned_names, bound_names, head_name, unset_reads
 from .syntax import class_parts, form_line, is_dict_literal, is_form, is_symbol, make_form, source_text, substitute
 from .table import FORMS, check_args
 from .writer import Unit, Writer
 
-NUMERIC = "_rt_NUM"
 INLINE_OPS = {"+": "+", "-": "-", "*": "*", "/": "/"}
 COMPARE_OPS = {"<": "<", ">": ">", "<=": "<=", ">=": ">="}
 
@@ -332,32 +331,27 @@ class Compiler:
         args = self.args(form[1:], scope, out)
         name = str(form[0])
         if nargs == 2 and name in INLINE_OPS:
-            return self.inline_arith(entry, INLINE_OPS[name], args, out)
+            return self.inline_arith(entry, INLINE_OPS[name], args, scope, out)
         if nargs == 2 and name in COMPARE_OPS:
-            return self.inline_arith(entry, COMPARE_OPS[name], args, out)
+            return self.inline_arith(entry, COMPARE_OPS[name], args, scope, out)
         return f"{self.builtin_ref(entry)}({', '.join(args)})"
 
-    def inline_arith(self, entry, op, args, out):
-        """`a op b` when both are int/float (checked at run time), else the generic builtin."""
-        a, b = args
-        refs = []
-        for e in (a, b):
-            if e.isidentifier() or is_constant_expr(e):
-                refs.append((e, e))
-            else:
-                t = self.temp()
-                refs.append((f"({t} := {e})", t))
-        assigned = [first for first, name in refs if first != name]
-        checks = [f"({', '.join(assigned)},)"] if assigned else []   # both operands, evaluated once
-        checks += [f"type({name}) in {NUMERIC}" for (_, name), e in zip(refs, args)
-                   if not (e[:1].isdigit() or (e[:1] == "-" and e[1:2].isdigit()))]
-        if op == "/" and not (b[:1].isdigit() and b.strip("0.") != ""):
-            checks.append(f"{refs[1][1]}")
-        fast = f"{refs[0][1]} {op} {refs[1][1]}"
-        slow = f"{self.builtin_ref(entry)}({refs[0][1]}, {refs[1][1]})"
-        if not checks:
-            return f"({fast})"
-        return f"({fast} if {' and '.join(checks)} else {slow})"
+    def inline_arith(self, entry, op, args, scope, out):
+        """`a op b` in Python when the operand types make it give LispE's answer (checked at
+        run time unless the operands are literals), else the builtin.  LispE converts the
+        second operand to the first one's type: int op int, float op float and float op int
+        are native; int op float is not (`(+ 1 2.5)` is 3)."""
+        a, b = (self.value_in_temp(e, out) for e in args)
+        fast = f"{a} {op} {b}"
+        slow = f"{self.builtin_ref(entry)}({a}, {b})"
+        condition = native_condition(a, b, scope.type_of)
+        if condition is False:
+            return slow
+        if op == "/" and literal_kind(b) is None:
+            condition = f"{condition} and {b}" if condition else b
+        elif op == "/" and b.strip("-0.") == "":
+            return slow                                    # division by a literal zero
+        return f"({fast} if {condition} else {slow})" if condition else f"({fast})"
 
     def self_call(self, form, scope, out):
         fn = scope
@@ -459,12 +453,7 @@ class Compiler:
         out.emit(f"return {self.expr(form, scope, out)}")
 
     def test(self, form, scope, out):
-        """A Python expression used only for its truth: two-argument comparisons stay native
-        (a 0-dim tensor's answer is true or false like a number's)."""
-        head = head_name(form, scope)
-        if head in COMPARE_OPS and len(form) == 3:
-            a, b = self.args(form[1:], scope, out)
-            return f"({a} {COMPARE_OPS[head]} {b})"
+        """A Python expression used only for its truth (comparisons are inlined by builtin_call)."""
         return self.expr(form, scope, out)
 
     # functions --------------------------------------------------------------------------
@@ -530,8 +519,13 @@ class Compiler:
                 value = self.expr(default, scope, dflt) if default is not None else "None"
                 dflt.emit(f"{pyparam} = {value}")
                 body_out.block(f"if {pyparam} is _rt_MISSING", dflt)
-        main = Writer(out.unit, out.indent, out.line)
-        self.tail_body(list(body), scope, main)
+        scope.stable = set(names) - assigned_names(body) if simple else set()
+        code = Writer(out.unit, out.indent, out.line)
+        self.tail_body(list(body), scope, code)
+        main = Writer(out.unit, out.indent, out.line)    # inside the tail loop, if there is one
+        for n in sorted(scope.type_cache):
+            main.emit(f"{scope.type_cache[n]} = type({mangle(n)})")
+        main.extend(code)
         if scope.tail_loop:
             body_out.block("while True", main)
         else:
@@ -597,6 +591,35 @@ def parameter_counts(params):
 def is_method_form(x):
     """`(name args...)`: what a method call on an instance looks like."""
     return is_form(x) and bool(x) and is_symbol(x[0]) and not is_dict_literal(x)
+
+
+def literal_kind(e):
+    """int or float for a Python literal of that type, else None."""
+    text = e[1:] if e[:1] == "-" else e
+    if text.isdigit():
+        return int
+    if text[:1].isdigit() and all(ch.isdigit() or ch in ".e-+" for ch in text):
+        return float
+    return None
+
+
+def native_condition(a, b, type_of):
+    """The run-time test under which `a op b` in Python is LispE's answer: "" when it always
+    is, False when it never is (see Compiler.inline_arith).  `type_of(e)` is the Python
+    expression for the type of e."""
+    ka, kb = literal_kind(a), literal_kind(b)
+    if ka is not None and kb is not None:
+        return False if (ka is int and kb is float) else ""
+    if ka is int:
+        return f"{type_of(b)} is int"
+    if ka is float:
+        return f"{type_of(b)} in _rt_NUM"
+    ta, tb = type_of(a), type_of(b)
+    if kb is int:
+        return f"({ta} is int or {ta} is float)"
+    if kb is float:
+        return f"{ta} is float"
+    return f"({ta} is {tb} is int or {ta} is float and {tb} in _rt_NUM)"
 
 
 def is_constant_expr(e):

@@ -33,6 +33,18 @@ class Scope:
         self.simple_params = False        # only required positional parameters
         self.self_ref = None              # Python name that `self` calls
         self.tail_loop = False            # a self tail call was turned into `continue`
+        self.stable = set()               # parameters never reassigned: their type is cached
+        self.type_cache = {}              # stable parameter -> local holding its type
+
+    def type_of(self, expr):
+        """The Python expression for the type of `expr` (a parameter's type is read once)."""
+        from ..runtime import mangle
+        for name in self.stable:
+            if mangle(name) == expr:
+                if name not in self.type_cache:
+                    self.type_cache[name] = f"_T{expr}"
+                return self.type_cache[name]
+        return f"type({expr})"
 
     def owner(self, name):
         """The function scope where `name` is a Python local, or None (a global or field)."""
@@ -79,6 +91,22 @@ def bound_names(forms, into):
             into.update(inner - {str(p[0] if is_form(p) and p else p) for p in form[1]})
             continue
         bound_names(form, into)
+
+
+def assigned_names(forms):
+    """Every name that `forms` may assign: what `bound_names` finds, and in-place targets."""
+    names = set()
+    bound_names(forms, names)
+    _augmented_targets(forms, names)
+    return names
+
+
+def _augmented_targets(forms, into):
+    for form in forms:
+        if is_form(form) and form:
+            if is_symbol(form[0]) and str(form[0]).endswith("=") and len(form) > 1 and is_symbol(form[1]):
+                into.add(str(form[1]))
+            _augmented_targets(form, into)
 
 
 def unset_reads(body, candidates, expand):

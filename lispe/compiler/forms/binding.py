@@ -5,6 +5,7 @@ from ...errors import LispError
 from ...registry import lookup
 from ...runtime import mangle
 from ...values import Symbol
+from ..core import native_condition
 from ..syntax import form_line, is_form, is_symbol, make_form, to_data
 from ..table import form
 
@@ -94,7 +95,7 @@ def augmented(c, f, scope, out):
 def augmented_inline(c, op, current, value_form, scope, out):
     """`x op= v` on a Python variable: native for numbers (and strings for +), else generic."""
     rhs = c.value_in_temp(c.expr(value_form, scope, out), out)
-    fast = f"type({current}) in _rt_NUM and type({rhs}) in _rt_NUM"
+    fast = native_condition(current, rhs, scope.type_of) or "True"
     if op == "+":
         fast = f"{fast} or type({current}) is str and type({rhs}) is str"
     native, generic = out.child(), out.child()
