@@ -80,6 +80,85 @@ def test_character_predicates():
     assert call("spacep", " \t") is True and call("digitp", "") is False
 
 
+def test_where_the_reference_hangs_or_crashes():
+    assert call("padding", "abcdef", "*", 3) == "abcdef"           # the reference loops forever
+    assert call("middle", "abcdef", -2, 2) == "ef"                 # the reference aborts
+    assert call("rgx_replace", call("rgx", "x"), "abc", "y") == "abc"   # the reference gives ""
+    d = {"a": 1, "b": 2, "c": 1}
+    assert call("replaceall", d, 1, 9) == 2 and d == {"a": 9, "b": 2, "c": 9}
+
+
+def test_huge_strings_fail_at_once():
+    with pytest.raises(LispError, match="fill: a string of .* is too large"):
+        call("fill", "ab", 10**12)
+    with pytest.raises(LispError, match="padding: a string"):
+        call("padding", "a", "*", 10**12)
+
+
+def test_stringbyte_keeps_its_type():
+    sb = call("stringbyte", "héllo")
+    assert to_string(call("type", sb)) == "stringbyte_"
+    for name, args in (("upper", ()), ("trim", ()), ("left", (2,)), ("replace", ("XY", 1, 2))):
+        assert to_string(call("type", call(name, sb, *args))) == "stringbyte_", name
+    assert to_string(call("type", call("lower", sb))) == "string_"          # as the reference
+    assert list(call("bytes", sb))[:3] == [104, 195, 169] and list(call("ord", "é")) == [233]
+
+
+# regular expressions -------------------------------------------------------------------------
+
+def rgx_findall(pattern, text):
+    return list(call("rgx_findall", call("rgx", pattern), text))
+
+
+def test_rgx_loops_are_lazy_before_a_single_element_only():
+    assert call("rgx_find", call("rgx", "%d+%d"), "12345") == "12"
+    assert call("rgx_find", call("rgx", "%d+%a+"), "123abc") == "123abc"
+    assert call("rgx_find", call("rgx", "?+b"), "1b2b") == "1b"
+    assert rgx_findall("x[ab]*", "x xab xabab") == ["x", "xab", "xabab"]
+
+
+def test_rgx_dialect():
+    assert rgx_findall("{a-c}+", "abcdcba") == ["abc", "cba"]
+    assert rgx_findall("~{a b}+", "aaxybzz") == ["xy", "zz"]
+    assert rgx_findall("a(b)c", "ac abc abbc") == ["ac", "abc"]
+    assert rgx_findall("\\065%.", "A.B.") == ["A."]
+    assert rgx_findall("a*", "bbb") == []                  # empty matches are skipped
+    assert call("rgx", "%d+", "123") is True and call("rgx", "%d+", "12a") is False
+    with pytest.raises(LispError, match="Unrecognized regular expression"):
+        call("rgx", "{ab")
+
+
+def test_prgx_is_ecmascript():
+    r = call("prgx", "(?<n>[[:digit:]]+)$")
+    assert call("prgx_find", r, "a12 b34") == "34"
+    assert call("prgx_replace", call("prgx", "(b)"), "abc", "[$1$&$$]") == "a[bb$]c"
+    assert list(call("prgx_findall_i", call("prgx", "\\d"), "a1b2", 3)) == [1, 2, 3, 4]
+    with pytest.raises(LispError, match="the first element must be a regular expression"):
+        call("rgx_find", r, "abc")
+    with pytest.raises(LispError, match="^Error: prgx: missing \\)"):
+        call("prgx", "(ab")
+
+
+# tokenizers ----------------------------------------------------------------------------------
+
+def test_custom_tokenizer_rules():
+    tok = call("tokenizer_rules")
+    assert call("set_tokenizer_rules", tok, ['"{[\\-"] ~%r}*"=34', "%d+=1", "%a+=2", "%s+=#"])
+    tokens, kinds = call("tokenize", tok, 'ab 12 "x\\"y"', True)
+    assert list(tokens) == ["ab", "12", '"x"y"'] and list(kinds) == [2, 1, 34]
+    assert list(call("get_tokenizer_rules", tok))[1] == "%d+=1"
+    with pytest.raises(LispError, match="missing '=' sign"):
+        call("set_tokenizer_rules", tok, ["%d+"])
+    with pytest.raises(LispError, match="string_rule object"):
+        call("tokenize", "x", "y")
+
+
+def test_segment_modes():
+    assert list(call("segment", "3,14 et 3.14", 1)) == ["3,14", "et", "3", ".", "14"]
+    assert list(call("segment_e", "a b")) == ["a", " ", "b"]
+    assert list(call("segment", "me@x.org 6:30am")) == ["me@x.org", "6:30am"]
+
+
 # conversions and predicates ------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,expected", [("12", 12), ("-7", -7), ("3.9", 3), ("12abc", 12),
@@ -96,6 +175,23 @@ def test_integer_number_float():
     assert to_string(call("type", f)) == "float_" and to_string(f) == "0.1"
     with pytest.raises(LispError, match="cannot convert inf"):
         call("integer", math.inf)
+
+
+@pytest.mark.parametrize("text,expected", [(" 12", 12), ("+12", 12), (".5", 0), ("1.e2", 1),
+                                           ("0X1F", 0), ("0b101", 5), ("1.5e3", 1500.0),
+                                           ("9999999999999999999", 9999999999999999999)])
+def test_numbers_are_read_as_the_reference_reads_them(text, expected):
+    from lispe.builtins.conversions import string_to_number
+    assert string_to_number(text) == expected
+
+
+def test_int16_complex_conversions():
+    assert call("int16_t", 40000) == -25536 and to_string(call("type", call("int16_t", 1))) == "short_"
+    z = call("complex", 1, -1)
+    assert to_string(z) == "1,-i" and to_string(call("complex", 1.5, 2)) == "1.5,2i"
+    assert call("real", z) == 1 and call("imaginary", z) == -1 and call("real", 5) == 5.0
+    with pytest.raises(LispError, match="expecting a complex value"):
+        call("imaginary", 5)
 
 
 def test_string_atom_type():
@@ -199,6 +295,62 @@ def test_fread_errors_name_the_path_and_survive_bad_utf8(tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"ok \xff\xfe end")
     assert call("fread", str(bad)) == "ok \ufffd\ufffd end"
+
+
+def test_file_handles(tmp_path):
+    path = str(tmp_path / "h.txt")
+    handle = call("fopen", path, "w")
+    assert call("fputchars", handle, "héllo\nworld") is True and call("ftell", handle) == 12
+    assert not (tmp_path / "h.txt").exists()          # written beside, replaced on close
+    assert call("fclose", handle) is True and call("fsize", path) == 12
+    handle = call("fopen", path)
+    assert to_string(call("type", handle)) == "file_element_"
+    assert call("fgetchars", handle, 3) == "hé" and call("ftell", handle) == 3
+    assert call("fseek", handle, 1) is True and call("fgetchars", handle, 2) == "é"
+    assert call("fputchars", handle, "x") is False and call("fsize", handle) == 12
+    call("fclose", handle)
+    with pytest.raises(LispError, match="closed"):
+        call("fgetchars", handle, 1)
+    with pytest.raises(LispError, match="Not a file element"):
+        call("fclose", path)
+    with pytest.raises(LispError, match="cannot open file"):
+        call("fopen", str(tmp_path / "missing"))
+    assert call("fsize", str(tmp_path / "missing")) == -1
+
+
+def test_streams(tmp_path):
+    path = str(tmp_path / "s.txt")
+    out = call("file", path, Symbol("w"))
+    assert call("file_write", out, "abc") and call("file_writeln", out, 12)
+    assert call("file_close", out) is True and call("file_close", out) is False
+    more = call("file", path, Symbol("a"))
+    call("file_writeln", more, "é")
+    call("file_close", more)
+    stream = call("file", path)
+    assert to_string(stream) == path and to_string(call("type", stream)) == "file_"
+    assert call("file_getchar", stream) == "a" and call("file_read", stream, 2) == "bc"
+    assert call("file_readline", stream) == "12\n" and call("file_tell", stream) == 6
+    assert call("file_readline", stream) == "é\n" and call("file_readline", stream) == ""
+    assert call("file_eof", stream) is True
+    assert call("file_seek", stream, 3) and list(call("file_readlist", stream)) == ["12", "é", ""]
+    with pytest.raises(LispError, match="could not open a file"):
+        call("file", path, Symbol("x"))
+    with pytest.raises(LispError, match="'write' mode"):
+        call("file_write", call("file", path), "x")
+
+
+def test_byte_files(tmp_path):
+    path = str(tmp_path / "b.bin")
+    assert call("bwrite", path, [65, 10, 255]) is True
+    assert call("bappend", path, Integers([66])) is True
+    assert list(call("bread", path)) == [65, 10, 255, 66]      # every byte, newlines included
+    with pytest.raises(LispError, match="Expecting a list of numerical values"):
+        call("bwrite", path, "abc")
+
+
+def test_getchar_reads_one_character(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("xy"))
+    assert call("getchar") == "x" and call("getchar") == "y" and call("getchar") == ""
 
 
 def test_input_reads_lines_and_returns_nil_at_eof(monkeypatch):
