@@ -254,3 +254,19 @@ def test_units_of_defined_functions_stay_for_error_lines():
     with pytest.raises(LispError) as error:
         lisp.eval("(f 3)")
     assert error.value.line == 2
+
+
+def test_the_contributing_guide_form_example_compiles_and_runs():
+    """docs/contributing.md shows how to add a special form: its code must work as written."""
+    import re
+    from pathlib import Path
+    from lispe.compiler.table import FORMS as table
+    from lispe.registry import REGISTRY
+    text = (Path(__file__).parent.parent / "docs" / "contributing.md").read_text(encoding="utf-8")
+    block = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "@form(" in b][0]
+    try:
+        exec(block, {})
+        assert run("(println (unless (< 3 2) 'a 'b) (unless true 'c))") == "b nil\n"
+    finally:
+        table.pop("unless", None)
+        REGISTRY.pop("unless", None)
