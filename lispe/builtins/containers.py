@@ -15,23 +15,12 @@ import itertools
 from ..errors import LispError
 from ..printer import to_string
 from ..registry import builtin
-from ..values import DictI, DictN, Integers, LList, Pair, TypedArray, protocol
+from ..values import Integers, LList, Pair, TypedArray, protocol
 from ._common import OUT_OF_BOUNDS, SEQUENCES, check_int, type_error
 from .compare import equal
+from .dictionaries import dict_key
 
 _INDEXED = (list, str, array.array, LList)
-
-
-def dict_key(d, key):
-    """`key` converted to the key type of dictionary `d` (a string for string dictionaries)."""
-    kind = type(d)
-    if kind is DictI:
-        return check_int(key, "dictionaryi", "an integer key")
-    if kind is DictN:
-        if isinstance(key, (int, float)) and not isinstance(key, bool):
-            return float(key)
-        raise type_error("dictionaryn", "a number key", key)
-    return key if type(key) is str else to_string(key)
 
 
 _MISSING = object()
@@ -48,8 +37,8 @@ def at_one(c, k):
             if isinstance(k, (int, float)) and not isinstance(k, bool):
                 return at_one(c, check_int(k, "@", "an integer index"))
             raise type_error("@", "an integer index", k) from None
-    if type(c) in (dict, DictI, DictN):
-        value = c.get(dict_key(c, k), _MISSING)
+    if isinstance(c, dict):
+        value = c.get(dict_key(c, k, "@"), _MISSING)
         if value is _MISSING:
             raise LispError(OUT_OF_BOUNDS)
         return value
@@ -97,8 +86,8 @@ def set_one(c, k, v):
             raise LispError(OUT_OF_BOUNDS) from None
         except (TypeError, ValueError, OverflowError):
             raise type_error("set@", f"a value for {type(c).__name__.lower()}", v) from None
-    elif type(c) in (dict, DictI, DictN):
-        c[dict_key(c, k)] = v
+    elif isinstance(c, dict):
+        c[dict_key(c, k, "set@")] = v
     elif protocol("set_at", c) is not None:
         protocol("set_at", c)(c, k, v)
     elif isinstance(c, str):

@@ -1,29 +1,54 @@
-"""Building and modifying lists (spec §9.2, §9.3): `list`, `llist`, `cons`, the typed lists,
-`iota`, `range`, `irange`, `push`/`pop` and friends, `insert`, `extend`, `clone`, `reverse`,
-`sort`, `unique`, `flatten`, `rotate`, `shuffle`, and the APL-style `rho` and `transpose`.
+"""Building and modifying lists (spec §9.2, §9.3): `list`, `llist`, `cons`, `consb`,
+`conspoint`, `to_llist`, the typed lists, `range`, `irange`, `push`/`pop` and friends,
+`insert`, `extend`, `nconc`, `clone`, `reverse`, `sort`, `unique`, `flatten`, `slice`,
+`swap`, `shift`, `replicate`, `enum`, `cycle`/`repeat`, `link`, and the marks of `mark`.
 
 Mutating builtins modify their argument in place and return it (the compiler copies quoted
 constants before they reach us).  `irange` returns a lazy iterable (a Python `range` for
-integers).  Decisions: `(rotate l n)` moves the last n elements to the front; `(sort l f)` is
-accepted as well as `(sort f l)`; `rho` builds nested lists, not the original's matrix kinds.
-Reading containers is in `containers.py`, the functional helpers in `functional.py`.
+integers); `cycle` and `repeat` return endless iterables that `take`, `drop` and the loops
+consume lazily.  An `llist` that `extend` links to itself is cyclic: it iterates once round
+and prints with a final `...`.  Every instruction that builds a list checks its size first
+(`check_size`), so a huge request fails at once instead of exhausting the memory.
+Decisions: `(sort l f)` is accepted as well as `(sort f l)`.  Reading containers is in
+`containers.py`, the APL operators in `apl.py`, the functional helpers in `functional.py`.
 """
 
 import array
 import copy
 import itertools
 import math
+import os
 import random
+import sys
 
 from ..errors import LispError
 from ..printer import register_printer, to_string
 from ..registry import builtin, lookup
-from ..runtime import to_callable
+from ..runtime import is_lispe_code, mangle, to_callable
 from ..values import (Floats, Integers, LList, LispSet, Numbers, Pair, Shorts, Strings,
                       TypedArray, register_type_name, truthy)
 from ._common import OUT_OF_BOUNDS, SEQUENCES, check_int, parse_number, type_error
 from .compare import equal
-from .containers import dict_key
+from .dictionaries import dict_key, sorted_keys
+from .sets import Heap
+
+
+def _memory_limit():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 1 << 34
+
+
+MAX_ELEMENTS = _memory_limit() // 16      # a list of more elements could not fit in memory
+
+
+def check_size(n, fname):
+    """`n` when a list of n elements can be built; else a LispError, raised at once."""
+    if n > MAX_ELEMENTS:
+        raise LispError(f"Error: {fname}: {n} elements would not fit in memory "
+                        f"(at most {MAX_ELEMENTS})", fname)
+    return n
 
 
 @builtin("list")
@@ -57,6 +82,39 @@ def cons(x, rest):
     return Pair(x, rest)
 
 
+@builtin("consb")
+def consb(rest, x):
+    """A new list with x added at the end of rest: (consb '(1 2) 3) is (1 2 3)."""
+    if rest is None:
+        return [x]
+    if isinstance(rest, LList):
+        return LList((*rest, x))
+    if isinstance(rest, (TypedArray, Strings)):
+        return typed(type(rest), (rest, [x]))
+    if isinstance(rest, list):
+        return [*rest, x]
+    return Pair(rest, x)
+
+
+@builtin("conspoint")
+def conspoint(first, *rest):
+    """A dotted list: (conspoint 1 2) is (1 . 2), (conspoint 1 2 3) is (1 2 . 3)."""
+    if not rest:
+        return first
+    tail = rest[-1]
+    for x in reversed((first, *rest[:-1])):
+        tail = Pair(x, tail)
+    return tail
+
+
+@builtin("to_llist")
+def to_llist(c):
+    """A linked list of the elements of a list (of the value itself otherwise)."""
+    if isinstance(c, (list, array.array, LList)):
+        return LList(c)
+    return LList([c])
+
+
 # typed lists ------------------------------------------------------------------------------
 
 def _flat_into(out, value):
@@ -69,13 +127,23 @@ def _flat_into(out, value):
         out.append(value)
 
 
+_INT_BITS = {Integers: 64, Shorts: 16}
+
+
 def _element(kind, x):
-    if isinstance(x, str) and kind is not Strings:
-        x = parse_number(x)
+    """x as an element of the typed list `kind` (the reference's conversions)."""
     if kind is Strings:
         return x if isinstance(x, str) else to_string(x)
-    if kind in (Integers, Shorts):
-        return int(x) if math.isfinite(x) else 0
+    if x is None or x is False:
+        x = 0
+    elif isinstance(x, str):
+        x = parse_number(x)
+    elif not isinstance(x, (int, float)):
+        raise type_error(kind.__name__.lower(), "numbers or strings", x)
+    if kind in _INT_BITS:
+        half = 1 << (_INT_BITS[kind] - 1)
+        x = int(x) if math.isfinite(x) else 0
+        return (x + half) % (half << 1) - half     # wraps around like the reference's
     return float(x)
 
 
@@ -92,14 +160,7 @@ def typed(kind, args):
             return kind.from_array(array.array(kind.typecode_, values))
         except (TypeError, OverflowError):
             pass
-    name = kind.__name__.lower()
-    try:
-        return kind([_element(kind, x) for x in values])
-    except OverflowError:
-        raise LispError(f"Error: {name}: a value is out of range", name) from None
-    except (TypeError, ValueError):
-        bad = next(x for x in values if not isinstance(x, (int, float, str)))
-        raise type_error(name, "numbers or strings", bad) from None
+    return kind([_element(kind, x) for x in values])
 
 
 def _typed_constructor(kind, name, what):
@@ -117,31 +178,38 @@ for _kind, _name, _what in ((Integers, "integers", "64-bit integers"),
     _typed_constructor(_kind, _name, _what)
 
 
-@builtin("iota")
-def iota(n):
-    """(1 2 ... n) as integers (as numbers when n is a float)."""
-    if isinstance(n, float):
-        return Numbers(range(1, math.floor(n) + 1))
-    return Integers.from_array(array.array("q", range(1, check_int(n, "iota") + 1)))
-
-
-@builtin("iota0")
-def iota0(n):
-    """(0 1 ... n-1) as integers (as numbers when n is a float)."""
-    if isinstance(n, float):
-        return Numbers(range(math.ceil(n)))
-    return Integers.from_array(array.array("q", range(check_int(n, "iota0"))))
+def _character_range(start, stop, step, fname):
+    """(range "a" "e" 1): the characters from start to stop, both included."""
+    if len(start) != 1 or len(stop) != 1 or type(step) is not int:
+        raise type_error(fname, "two characters and an integer step", start + stop)
+    first, last = ord(start), ord(stop)
+    if step == 0 or (last - first) * step < 0:
+        return Strings()
+    check_size(abs(last - first) // abs(step) + 1, fname)
+    return Strings(chr(c) for c in range(first, last + (1 if step > 0 else -1), step))
 
 
 def _progression(start, stop, step, fname, inclusive):
+    """The values of range/rangein; a step going away from stop is turned round."""
+    if isinstance(start, str) and isinstance(stop, str):
+        return _character_range(start, stop, step, fname)
     for v in (start, stop, step):
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise type_error(fname, "numbers", v)
     if step == 0:
-        raise LispError(f"Error: {fname}: the step cannot be 0", fname)
+        return Integers()
+    if start > stop and step > 0:
+        step = -step
+    span = (stop - start) / step
+    if not math.isfinite(span):
+        raise LispError(f"Error: {fname}: Exceeding range", fname)
+    check_size(max(int(span) + 1, 0), fname)
     if type(start) is int and type(stop) is int and type(step) is int:
         end = stop + (1 if step > 0 else -1) if inclusive else stop
-        return Integers.from_array(array.array("q", range(start, end, step)))
+        try:
+            return Integers.from_array(array.array("q", range(start, end, step)))
+        except OverflowError:       # beyond 64 bits: a plain list of (unbounded) integers
+            return list(range(start, end, step))
     slack = abs(step) * 1e-9 if inclusive else 0.0
     values, i = [], 0
     while True:
@@ -229,56 +297,88 @@ def _convert_for(c, v, fname):
 
 
 def _refuse(fname, c):
-    if isinstance(c, str):
-        return LispError(f"Error: {fname} cannot modify a string (strings are immutable)", fname)
+    if c is None or isinstance(c, (int, float, dict)):
+        return LispError("Error: cannot push in this kind of elements", fname)
     return type_error(fname, "a list", c)
 
 
-@builtin("push")
-def push(c, v):
-    """Add v at the end of a list (at the front of an llist; into a set); returns the list."""
-    if type(c) is list:
+def _push_one(c, v, front, fname):
+    """Add v to c at its front or its end (a set: into it); returns c (a new string)."""
+    if isinstance(c, str):
+        v = v if isinstance(v, str) else to_string(v)
+        return v + c if front else c + v
+    if isinstance(c, Strings):
+        v = v if isinstance(v, str) else to_string(v)
+    elif isinstance(c, TypedArray):
+        v = _convert_for(c, v, fname)
+    elif isinstance(c, LispSet):
+        c.add(_convert_for(c, v, fname) if hasattr(type(c), "convert") else v)
+        return c
+    elif isinstance(c, Heap):
+        return c.add(v)
+    elif not isinstance(c, (list, LList)):
+        raise _refuse(fname, c)
+    if not front:
         c.append(v)
     elif isinstance(c, LList):
         c.appendleft(v)
-    elif isinstance(c, Strings):
-        c.append(v if isinstance(v, str) else to_string(v))
-    elif isinstance(c, TypedArray):
-        c.append(_convert_for(c, v, "push"))
-    elif isinstance(c, list):
-        c.append(v)
-    elif isinstance(c, LispSet):
-        c.add(_convert_for(c, v, "push") if hasattr(type(c), "convert") else v)
     else:
-        raise _refuse("push", c)
+        c.insert(0, v)
+    return c
+
+
+@builtin("push")
+def push(c, v, *more):
+    """Add the values at the end of a list (at the front of an llist; into a set); returns it."""
+    front = isinstance(c, LList)
+    for x in (v, *more):
+        c = _push_one(c, x, front, "push")
     return c
 
 
 @builtin("pushlast")
-def pushlast(c, v):
-    """Add v at the end of a list or llist; returns the list."""
-    if isinstance(c, LList):
-        c.append(v)
-        return c
-    return push(c, v)
+def pushlast(c, v, *more):
+    """Add the values at the end of a list or an llist; returns the list."""
+    for x in (v, *more):
+        c = _push_one(c, x, False, "pushlast")
+    return c
 
 
 @builtin("pushfirst")
-def pushfirst(c, v):
-    """Add v at the front of a list; returns the list."""
-    return insert(c, v, 0)
+def pushfirst(c, v, *more):
+    """Add the values, one after the other, at the front of a list; returns the list."""
+    for x in (v, *more):
+        c = _push_one(c, x, True, "pushfirst")
+    return c
+
+
+@builtin("pushtrue")
+def pushtrue(c, v, *more):
+    """`push` of the values that are true (not nil, 0, "" or empty); returns the list."""
+    front = isinstance(c, LList)
+    for x in (v, *more):
+        if truthy(x):
+            c = _push_one(c, x, front, "pushtrue")
+    return c
 
 
 @builtin("insert")
-def insert(c, v, index):
-    """Insert v before position index (a string gives a new string); returns the list."""
-    i = check_int(index, "insert", "an integer index")
+def insert(c, v, index=None):
+    """Insert v before position index (at the end by default); a string gives a new string."""
+    if index is None:
+        i = len(c) if isinstance(c, (str, list, array.array, LList)) else 0
+    else:
+        i = check_int(index, "insert", "an integer index")
+        if i < 0:
+            raise LispError("Error: Wrong index in 'insert'", "insert")
     if isinstance(c, str):
         return c[:i] + (v if isinstance(v, str) else to_string(v)) + c[i:]
     if isinstance(c, Strings):
         v = v if isinstance(v, str) else to_string(v)
     elif isinstance(c, TypedArray):
         v = _convert_for(c, v, "insert")
+    elif isinstance(c, (LispSet, Heap)):
+        return _push_one(c, v, False, "insert")
     elif not isinstance(c, (list, LList)):
         raise _refuse("insert", c)
     c.insert(i, v)
@@ -287,26 +387,63 @@ def insert(c, v, index):
 
 @builtin("extend")
 def extend(c, values):
-    """Append every element of values to the list c; returns c."""
-    if not isinstance(values, (SEQUENCES, set, range, IRange)) or isinstance(values, str):
-        raise type_error("extend", "a container to append", values)
+    """Append the elements of values (a single value: itself) to the list c; returns c.
+
+    `(extend l l)` on an llist links its end to its start: the llist becomes cyclic."""
+    if isinstance(c, LList) and values is c:
+        c.cyclic = True
+        return c
+    if isinstance(values, str) or not isinstance(values, (SEQUENCES, set, range, IRange)):
+        values = [values]
     if isinstance(c, (Strings, TypedArray)):
         c.extend(typed(type(c), (list(values),)))
     elif isinstance(c, (list, LList)):
         c.extend(values)
     else:
-        raise _refuse("extend", c)
+        raise LispError("Error: missing list in 'extend'", "extend")
     return c
 
 
+def _concatenated(fname, lists):
+    """The first list and the elements of the other arguments (values are appended)."""
+    if not lists:
+        return None, []
+    first = lists[0]
+    if not isinstance(first, (list, array.array, LList)):
+        raise LispError("Error: first element is not a list", fname)
+    tail = []
+    for x in lists[1:]:
+        if isinstance(x, (list, array.array, LList)):
+            tail.extend(x)
+        elif x is not None:
+            tail.append(x)
+    return first, tail
+
+
+@builtin("nconc")
+def nconc(*lists):
+    """Concatenate the lists (values are appended) into the first one, which is returned."""
+    first, tail = _concatenated("nconc", lists)
+    if first is None:
+        return []
+    return extend(first, tail) if tail else first
+
+
+@builtin("nconcn")
+def nconcn(*lists):
+    """A new list: the concatenation of the lists (values are appended); nothing is modified."""
+    first, tail = _concatenated("nconcn", lists)
+    if first is None:
+        return []
+    out = clone_value(first)
+    return extend(out, tail) if tail else out
+
+
 def _pop_index(c, index):
-    try:
-        if isinstance(c, LList):
-            del c[index]
-        else:
-            c.pop(index)
-    except IndexError:
-        raise LispError(OUT_OF_BOUNDS) from None
+    if isinstance(c, LList):
+        del c[index]
+    else:
+        c.pop(index)
 
 
 @builtin("pop")
@@ -318,9 +455,7 @@ def pop(c, key=None):
         i = len(c) - 1 if key is None else check_int(key, "pop") % len(c)
         return c[:i] + c[i + 1:]
     if isinstance(c, dict):
-        if key is None:
-            raise type_error("pop", "a key to remove from a dictionary", key)
-        k = dict_key(c, key)
+        k = dict_key(c, key, "pop")
         if k not in c:
             return None
         del c[k]
@@ -334,8 +469,11 @@ def pop(c, key=None):
         return None
     if key is None:
         c.popleft() if isinstance(c, LList) else c.pop()
-    else:
-        _pop_index(c, check_int(key, "pop", "an integer index"))
+        return c
+    i = check_int(key, "pop", "an integer index")
+    if not -len(c) <= i < len(c):
+        return None
+    _pop_index(c, i)
     return c
 
 
@@ -481,27 +619,15 @@ def unique(c):
 
 @builtin("flatten")
 def flatten(c):
-    """A new flat list of every element of c and of its nested lists."""
+    """A new flat list of every element of c and of its nested lists (a typed list: a copy;
+    a dictionary: its keys and values)."""
+    if isinstance(c, TypedArray):
+        return c[:]
+    if isinstance(c, dict):
+        c = [x for k in sorted_keys(c) for x in (k, c[k])]
     out = []
     _flat_into(out, c)
     return out
-
-
-@builtin("rotate")
-def rotate(c, n=None):
-    """A copy of c rotated right by n positions (default 1): (rotate '(1 2 3)) is (3 1 2)."""
-    shift = 1 if n is None else check_int(n, "rotate")
-    if not isinstance(c, (SEQUENCES, str)):
-        raise type_error("rotate", "a list or a string", c)
-    if not len(c):
-        return c[:] if not isinstance(c, LList) else LList()
-    if isinstance(c, LList):
-        out = LList(c)
-        out.rotate(shift)
-        return out
-    shift %= len(c)
-    out = c[-shift:] + c[:-shift] if shift else c[:]
-    return type(c).from_array(out) if isinstance(c, TypedArray) else type(c)(out)
 
 
 @builtin("shuffle")
@@ -513,50 +639,168 @@ def shuffle(c):
     return c
 
 
-# APL-style -----------------------------------------------------------------------------------
+# list instructions ---------------------------------------------------------------------------
 
-def _shape(c):
-    dims = []
-    while isinstance(c, SEQUENCES):
-        dims.append(len(c))
-        if not len(c):
-            break
-        c = c[0]
-    return dims
+def _sequence(c, fname, what="a list"):
+    if not isinstance(c, (list, array.array, LList)):
+        raise type_error(fname, what, c)
+    return c
 
 
-def _reshape(values, dims, like):
-    if len(dims) == 1:
-        row = values[:dims[0]]
-        return type(like)(row) if isinstance(like, (TypedArray, Strings)) else row
-    step = math.prod(dims[1:])
-    return [_reshape(values[i * step:(i + 1) * step], dims[1:], like) for i in range(dims[0])]
+@builtin("slice")
+def slice_(c, n):
+    """c cut in consecutive pieces of n elements: (slice '(1 2 3 4 5) 2) is ((1 2) (3 4) (5))."""
+    size = check_int(n, "slice", "a positive size")
+    if size <= 0:
+        raise LispError("Error: slice expects a positive size", "slice")
+    if isinstance(c, str):
+        return Strings(c[i:i + size] for i in range(0, len(c), size))
+    if not isinstance(c, (list, array.array, LList)):
+        return []
+    items = list(c)
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-@builtin("rho")
-def rho(first, *rest):
-    """(rho l): the dimensions of l; (rho d1 ... dk data): data reshaped, cycled to fill."""
-    if not rest:
-        return Integers(_shape(first))
-    *dims, data = (first, *rest)
-    dims = [check_int(d, "rho", "integer dimensions") for d in dims]
-    values = []
-    _flat_into(values, data)
-    if not values:
-        raise type_error("rho", "a non-empty list of values", data)
-    total = math.prod(dims)
-    cycled = list(itertools.islice(itertools.cycle(values), total))
-    return _reshape(cycled, dims, data if isinstance(data, (TypedArray, Strings)) else [])
+@builtin("swap")
+def swap(c, i, j=None):
+    """Exchange the elements at i and j (j defaults to i + 1) of a list, in place; returns it."""
+    first = check_int(i, "swap", "an integer index")
+    second = first + 1 if j is None else check_int(j, "swap", "an integer index")
+    if not isinstance(c, (list, array.array)):
+        raise LispError("Error: cannot swap in this element", "swap")
+    if first < 0 or second >= len(c) or second < 0:
+        raise LispError("Error: cannot swap values in this list", "swap")
+    c[first], c[second] = c[second], c[first]
+    return c
 
 
-@builtin("transpose")
-def transpose(m):
-    """Transposed matrix: rows become columns (a list of lists, or a 2-D tensor/array)."""
-    if isinstance(m, SEQUENCES):
-        if not len(m) or not all(isinstance(r, SEQUENCES) for r in m):
-            raise type_error("transpose", "a matrix (a list of lists)", m)
-        width = min(len(r) for r in m)
-        return [_reshape([r[i] for r in m], [len(m)], m[0]) for i in range(width)]
-    if getattr(m, "ndim", None) == 2:
-        return m.T
-    raise type_error("transpose", "a matrix", m)
+@builtin("shift")
+def shift(f, c, n=1):
+    """(f l[:-n] l[n:]): f applied to the list and to itself shifted by n (negative n: the
+    arguments swap): (shift '- '(1 3 6 10)) is (-2 -3 -4)."""
+    fn = to_callable(f)
+    step = check_int(n, "shift", "an integer shift")
+    items = _sequence(c, "shift")
+    right, step = step < 0, abs(step)
+    if len(items) <= step:
+        return None
+    values = list(items) if isinstance(items, LList) else items
+    head, tail = values[:len(values) - step], values[step:]
+    result = fn(tail, head) if right else fn(head, tail)
+    return LList(result) if isinstance(items, LList) and isinstance(result, list) else result
+
+
+@builtin("replicate")
+def replicate(n, value):
+    """A list of n copies of value: (replicate 3 "a") is ("a" "a" "a")."""
+    count = check_size(max(check_int(n, "replicate", "an integer count"), 0), "replicate")
+    return [clone_value(value) for _ in range(count)]
+
+
+@builtin("enum")
+def enum(c, start=0):
+    """The list of (index element) pairs of c, indexes counted from start (default 0)."""
+    first = check_int(start, "enum", "an integer start")
+    if isinstance(c, dict):
+        c = sorted_keys(c)
+    elif not isinstance(c, (str, list, array.array, LList)):
+        return []
+    return [[first + i, x] for i, x in enumerate(c)]
+
+
+class Endless:
+    """What `cycle` and `repeat` give: an endless iterable, for `take`, `drop` and loops."""
+
+    __slots__ = ("source", "cycled")
+
+    def __init__(self, source, cycled):
+        self.source, self.cycled = source, cycled
+
+    def __iter__(self):
+        if self.cycled:
+            return itertools.cycle(self.source)
+        return itertools.repeat(self.source)
+
+    def __repr__(self):
+        name = "cycle" if self.cycled else "repeat"
+        return f"({name} {to_string(self.source, True)})"
+
+
+register_printer(Endless, repr)
+register_type_name(Endless, "list_")
+
+
+@builtin("cycle")
+def cycle(c):
+    """The elements of c repeated endlessly, for `take`, `drop` or a loop with `break`."""
+    items = list(_sequence(c, "cycle")) if not isinstance(c, str) else list(c)
+    if not items:
+        return []
+    return Endless(items, True)
+
+
+@builtin("repeat")
+def repeat(value):
+    """value repeated endlessly, for `take`, `drop` or a loop with `break`."""
+    return Endless(value, False)
+
+
+def _caller_globals():
+    frame = sys._getframe(2)
+    while frame is not None and not is_lispe_code(frame.f_code):
+        frame = frame.f_back
+    return None if frame is None else frame.f_globals
+
+
+@builtin("link")
+def link(name, atom):
+    """(link "name" 'atom): name becomes another name for the function or value of atom."""
+    if not isinstance(atom, str):
+        raise LispError("Error: the second argument must be an atom", "link")
+    target = _caller_globals()
+    if target is None:
+        raise LispError("Error: link must be called from LispE code", "link")
+    value = target.get(mangle(str(atom)))
+    if value is None:
+        entry = lookup(str(atom))
+        if entry is None or entry.special:
+            raise LispError(f"Error: link cannot give a second name to '{atom}'", "link")
+        value = entry.func
+    target[mangle(name if isinstance(name, str) else to_string(name))] = value
+    return True
+
+
+_MARKS = {}     # id(container) -> (container, mark): the marks of `mark`
+
+
+@builtin("mark")
+def mark(c, value=None):
+    """(mark c): the mark of a list or dictionary (nil when none); (mark c v) sets it."""
+    if value is None:
+        kept = _MARKS.get(id(c))
+        return kept is not None and kept[0] is c and kept[1]
+    if isinstance(c, (list, dict)):
+        _MARKS[id(c)] = (c, truthy(value))
+    return True
+
+
+@builtin("resetmark")
+def resetmark(c):
+    """Clear the marks of c and of the containers it holds."""
+    stack, seen = [c], set()
+    while stack:
+        x = stack.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        _MARKS.pop(id(x), None)
+        if isinstance(x, (list, dict, LList)):
+            stack.extend(x.values() if isinstance(x, dict) else x)
+    return True
+
+
+@builtin("cyclicp", aliases=("cyclic?",))
+def cyclicp(c):
+    """True for an llist whose end is linked back to its start (see `extend`)."""
+    return isinstance(c, LList) and c.cyclic
+
