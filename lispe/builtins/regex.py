@@ -1,7 +1,8 @@
-"""Regular expressions: the `rgx` family (the reference's own dialect) and the `prgx` family
-(ECMAScript/POSIX expressions, as C++'s std::regex reads them), both run by Python's `re`.
+"""Regular expressions: the `rgx` family (the reference's own dialect, run by the automaton
+of `_rgx_automaton.py`) and the `prgx` family (ECMAScript/POSIX expressions, as C++'s
+std::regex reads them, run by Python's `re`).
 
-The rgx dialect, translated to a Python pattern when the expression is built:
+The rgx dialect:
 
     %d digit   %a letter or _   %c lower   %C upper   %p punctuation   %s space/tab/nbsp
     %S blank (codes 0-32, nbsp)   %r \\n or \\r   %x hexadecimal digit   %e emoji
@@ -10,9 +11,9 @@ The rgx dialect, translated to a Python pattern when the expression is built:
     {a b c}  one of (a space is an alternative too)   [abc]  a sequence   (abc) optional
     {a-z} [a-z]  ranges   ^ $  start and end of the string
 
-Matching follows the reference's automaton: a loop followed by a single element is lazy
-(`%d+%d` finds "12" in "12345"), any other loop is greedy.  `rgx_match` and `prgx_match`
-match the whole string.  Each family's functions accept only its own kind of expression.
+Which match is found follows the reference's automaton (a single element after a loop is
+tried first: `%d+%d` finds "12" in "12345").  `rgx_match` and `prgx_match` match the whole
+string.  Each family's functions accept only its own kind of expression.
 """
 
 import functools
@@ -21,19 +22,18 @@ import re
 from ..errors import LispError
 from ..registry import builtin
 from ..values import Integers
-from ._chartables import EMOJI, PUNCTUATION
+from . import _rgx_automaton as automaton
 from ._common import check_int
-from .characters import is_alpha, is_lower, is_upper
 from .strings import keep, strings_like, text
 
 
 class Regex:
     """A compiled rgx or prgx expression; prints as its source text."""
 
-    __slots__ = ("source", "kind", "pattern")
+    __slots__ = ("source", "kind", "program")
 
-    def __init__(self, source, kind, pattern):
-        self.source, self.kind, self.pattern = source, kind, pattern
+    def __init__(self, source, kind, program):
+        self.source, self.kind, self.program = source, kind, program
 
     def lisp_type(self):
         """The type atom: rgx_ or prgx_."""
@@ -42,181 +42,39 @@ class Regex:
     def __str__(self):
         return self.source
 
+    def search(self, w, start):
+        """(start, end) of the first match from `start`, or None."""
+        if self.kind == "rgx_":
+            return automaton.search(self.program, w, start)
+        m = self.program.search(w[start:])      # as std::regex: ^ matches at `start`
+        return (m.start() + start, m.end() + start) if m else None
 
-# ---------------------------------------------------------------- the rgx dialect: classes
+    def find_all(self, w, start):
+        """(start, end) of the successive non-empty matches (prgx: from the beginning)."""
+        if self.kind == "rgx_":
+            return automaton.search_all(self.program, w, start)
+        return [m.span() for m in self.program.finditer(w) if m.end() > m.start()]
 
-def _ranges_class(ranges):
-    return "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
-                   for a, b in ranges)
+    def fullmatch(self, w):
+        if self.kind == "rgx_":
+            return automaton.matches_all(self.program, w)
+        return self.program.fullmatch(w) is not None
 
-
-@functools.cache
-def _predicate_class(name):
-    """The character-class body of the characters that satisfy a predicate of characters.py."""
-    test = {"a": lambda c: c == "_" or is_alpha(c), "c": is_lower, "C": is_upper}[name]
-    ranges, start = [], None
-    for code in range(0x30000):
-        inside = test(chr(code))
-        if inside and start is None:
-            start = code
-        elif not inside and start is not None:
-            ranges.append((start, code - 1))
-            start = None
-    return _ranges_class(ranges)
-
-
-_CJK = ((0x1100, 0x115F), (0x2329, 0x232A), (0x2E80, 0x303E), (0x3040, 0xA4CF),
-        (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFE10, 0xFE19), (0xFE30, 0xFE6F),
-        (0xFF00, 0xFF60), (0xFFE0, 0xFFE6), (0x20000, 0x2FFFD), (0x30000, 0x3FFFD))
-_FIXED_CLASSES = {
-    "d": "0-9", "x": "0-9A-Fa-f", "s": "\t \xa0", "S": "\x00- \xa0", "r": "\n\r", "n": "\xa0",
-    "h": "\u0391-\u03db", "H": _ranges_class(_CJK), "p": _ranges_class(PUNCTUATION),
-    "e": _ranges_class(EMOJI),
-    "E": _ranges_class(((0x200D, 0x200D), (0x20E3, 0x20E3), (0xFE0F, 0xFE0F),
-                        (0x1F3FB, 0x1F3FF), (0xE0020, 0xE007F))),
-}
-
-
-def _meta_class(name):
-    return _FIXED_CLASSES.get(name) or _predicate_class(name)
-
-
-# ---------------------------------------------------------------- the rgx dialect: parsing
-
-_OPEN = {"{": "}", "[": "]", "(": ")"}
-
-
-def _lex(source):
-    """Tokens (kind, value, loop) as the reference cuts an rgx expression, or None."""
-    tokens, depth, i = [], 0, 0
-    while i < len(source):
-        c = source[i]
-        kind, value = "char", c
-        if c in "\n\r":
-            i += 1
-            continue
-        if c == "\\" and i + 1 < len(source):
-            i += 1
-            value = source[i]
-            if re.fullmatch(r"\d{3}", source[i:i + 3]):
-                value, i = chr(int(source[i:i + 3])), i + 2
-            elif re.fullmatch(r"x[0-9a-fA-F]{4}", source[i:i + 5]):
-                value, i = chr(int(source[i + 1:i + 5], 16)), i + 4
-        elif c == "%" and i + 1 < len(source):
-            i += 1
-            kind, value = ("meta", source[i]) if source[i] in "CESacdehHnprsx" else ("char", source[i])
-        elif c == "~":
-            kind = "not"
-        elif c == "?":
-            kind = "any"
-        elif c == ")":
-            tokens.append(("close", c, ""))
-            i += 1
-            continue
-        elif c in "([{":
-            kind, depth = "open", depth + (c != "(")
-        elif c in "]}":
-            kind, depth = "close", depth - 1
-        elif c == "-" and depth and i + 1 < len(source) and tokens and tokens[-1][0] == "char" \
-                and not tokens[-1][2]:
-            first, last = ord(tokens[-1][1]), ord(source[i + 1])
-            tokens.extend(("char", chr(code), "") for code in range(first + 1, last + 1))
-            i += 2
-            continue
-        loop = source[i + 1] if i + 1 < len(source) and source[i + 1] in "+*" else ""
-        tokens.append((kind, value, loop))
-        i += 1 + len(loop)
-    return tokens if depth == 0 else None
-
-
-class _BadRegex(Exception):
-    pass
-
-
-def _parse(tokens, i, closer):
-    """Items of a sequence up to `closer`: (kind, value, loop, negated) with groups as lists."""
-    items = []
-    while i < len(tokens):
-        kind, value, loop = tokens[i]
-        if kind == "close":
-            if value != closer:
-                raise _BadRegex
-            return items, i
-        negated = kind == "not"
-        if negated:
-            i += 1
-            if i == len(tokens):
-                raise _BadRegex
-            kind, value, loop = tokens[i]
-        if kind == "open":
-            body, i = _parse(tokens, i + 1, _OPEN[value])
-            loop = tokens[i][2]
-            if value == "(" and negated:
-                raise _BadRegex
-            items.append((value, body, loop, negated))
-        elif kind == "close":
-            raise _BadRegex
-        else:
-            items.append((kind, value, loop, negated))
-        i += 1
-    if closer is not None:
-        raise _BadRegex
-    return items, i
-
-
-def _single(item):
-    """True for an element the reference's automaton tries before a preceding loop."""
-    if item is None:
-        return False
-    kind, value, loop, _ = item
-    if kind == "(":
-        return bool(value) and _single(value[0])
-    return kind in ("char", "meta", "any") and not loop and value not in "^$"
-
-
-def _atom(kind, value, negated):
-    if kind == "char" and value == "^":
-        return r"\A"
-    if kind == "char" and value == "$":
-        return r"\Z"
-    if kind == "any":
-        return "(?!)" if negated else "(?s:.)"
-    body = _meta_class(value) if kind == "meta" else re.escape(value)
-    if kind == "meta" or negated:
-        return f"[{'^' if negated else ''}{body}]"
-    return body
-
-
-def _translate(items, after=None):
-    """The Python pattern of a sequence; `after` is the element that follows it."""
-    out = []
-    for n, (kind, value, loop, negated) in enumerate(items):
-        following = items[n + 1] if n + 1 < len(items) else after
-        if kind == "{":
-            alternatives = "|".join(_translate([alt], None) for alt in value)
-            body = f"(?:(?!{alternatives})(?s:.))" if negated else f"(?:{alternatives})"
-        elif kind == "[":
-            body = f"(?:{_translate(value, following if not loop else None)})"
-        elif kind == "(":
-            out.append(f"(?:{_translate(value, following)})?")
-            continue
-        else:
-            body = _atom(kind, value, negated)
-        if loop:
-            body += loop + ("?" if _single(following) else "")
-        out.append(body)
-    return "".join(out)
+    def replace(self, w, rep):
+        if self.kind == "prgx_":
+            return self.program.sub(_ecmascript_replacement(rep), w)
+        out, pos = [], 0
+        for begin, end in self.find_all(w, 0):
+            out += [w[pos:begin], rep]
+            pos = end
+        return "".join(out) + w[pos:]
 
 
 @functools.cache
 def _compile_rgx(source):
-    tokens = _lex(source)
     try:
-        if tokens is None:
-            raise _BadRegex
-        items, _ = _parse(tokens, 0, None)
-        return Regex(source, "rgx_", re.compile(_translate(items)))
-    except (_BadRegex, re.error):
+        return Regex(source, "rgx_", automaton.compile_expression(source))
+    except automaton.BadExpression:
         raise LispError("Error: Unrecognized regular expression", "rgx") from None
 
 
@@ -302,7 +160,7 @@ def _ecmascript_replacement(rep):
 def _expression(exp, kind, fname):
     if not isinstance(exp, Regex) or exp.kind != kind:
         raise LispError("Error: the first element must be a regular expression", fname)
-    return exp.pattern
+    return exp
 
 
 def _start(pos, fname):
@@ -313,64 +171,53 @@ def _start(pos, fname):
 def rgx(exp, str_=None):
     """A regular expression in the rgx dialect; with a string, whether it matches it all."""
     r = _compile_rgx(text(exp))
-    return r if str_ is None else r.pattern.fullmatch(text(str_)) is not None
+    return r if str_ is None else r.fullmatch(text(str_))
 
 
 @builtin("prgx")
 def prgx(exp, str_=None):
     """A POSIX (ECMAScript) regular expression; with a string, whether it matches it all."""
     r = _compile_prgx(text(exp))
-    return r if str_ is None else r.pattern.fullmatch(text(str_)) is not None
+    return r if str_ is None else r.fullmatch(text(str_))
 
 
-def _finders(prefix, kind, whole_string_findall):
+def _finders(prefix, kind):
     """Register the find, find_i, findall, findall_i, match, replace, split functions."""
 
     def find(exp, str_, pos=0):
-        pattern, value = _expression(exp, kind, prefix + "_find"), text(str_)
-        start = _start(pos, prefix + "_find")
-        m = pattern.search(value[start:]) if kind == "prgx_" else pattern.search(value, start)
-        return keep(str_, m.group(0)) if m else ""
+        span = _expression(exp, kind, prefix + "_find").search(text(str_), _start(pos, prefix + "_find"))
+        return keep(str_, text(str_)[span[0]:span[1]]) if span else ""
 
     def find_i(exp, str_, pos=0):
-        pattern, value = _expression(exp, kind, prefix + "_find_i"), text(str_)
-        start = _start(pos, prefix + "_find_i")
-        if kind == "prgx_":
-            m = pattern.search(value[start:])
-            return Integers([m.start() + start, m.end() + start]) if m else Integers()
-        m = pattern.search(value, start)
-        return Integers([m.start(), m.end()]) if m else Integers()
+        span = _expression(exp, kind, prefix + "_find_i").search(text(str_),
+                                                                  _start(pos, prefix + "_find_i"))
+        return Integers(span) if span else Integers()
 
     def _all(exp, str_, pos, fname):
-        pattern, value = _expression(exp, kind, fname), text(str_)
-        start = 0 if whole_string_findall else _start(pos, fname)
-        return [m for m in pattern.finditer(value, start) if m.end() > m.start()]
+        return _expression(exp, kind, fname).find_all(text(str_), _start(pos, fname))
 
     def findall(exp, str_, pos=0):
-        matches = _all(exp, str_, pos, prefix + "_findall")
-        return strings_like(str_, [m.group(0) for m in matches]) if matches else []
+        value = text(str_)
+        spans = _all(exp, str_, pos, prefix + "_findall")
+        return strings_like(str_, [value[b:e] for b, e in spans]) if spans else []
 
     def findall_i(exp, str_, pos=0):
-        return Integers([i for m in _all(exp, str_, pos, prefix + "_findall_i")
-                         for i in (m.start(), m.end())])
+        return Integers([i for span in _all(exp, str_, pos, prefix + "_findall_i") for i in span])
 
     def match(exp, str_):
-        return _expression(exp, kind, prefix + "_match").fullmatch(text(str_)) is not None
+        return _expression(exp, kind, prefix + "_match").fullmatch(text(str_))
 
     def replace(exp, str_, rep):
-        pattern, value = _expression(exp, kind, prefix + "_replace"), text(str_)
-        builder = _ecmascript_replacement(text(rep)) if kind == "prgx_" else \
-            (lambda m, r=text(rep): r)
-        return keep(str_, pattern.sub(builder, value))
+        return keep(str_, _expression(exp, kind, prefix + "_replace").replace(text(str_), text(rep)))
 
     def split(exp, str_):
-        matches = _all(exp, str_, 0, prefix + "_split")
-        if not matches:
+        spans = _all(exp, str_, 0, prefix + "_split")
+        if not spans:
             return []
         value, pieces, pos = text(str_), [], 0
-        for m in matches:
-            pieces.append(value[pos:m.start()])
-            pos = m.end()
+        for begin, end in spans:
+            pieces.append(value[pos:begin])
+            pos = end
         if pos < len(value):
             pieces.append(value[pos:])
         return strings_like(str_, pieces)
@@ -390,5 +237,5 @@ def _finders(prefix, kind, whole_string_findall):
         builtin(f"{prefix}_{name}", doc=docs[name])(fn)
 
 
-_finders("rgx", "rgx_", whole_string_findall=False)
-_finders("prgx", "prgx_", whole_string_findall=True)
+_finders("rgx", "rgx_")
+_finders("prgx", "prgx_")
