@@ -87,3 +87,20 @@ def test_internal_instructions_of_the_reference_are_refused(name):
 def test_atoms_lists_functions_and_variables():
     value, _ = run("(setq my_variable 1) (atoms)")
     assert Symbol("map") in value and Symbol("my_variable") in value
+
+
+def test_endless_sequences_stay_lazy_until_taken():
+    from itertools import count
+    from lispe.builtins.functional import Endless, drop, filter_, map_, take, takewhile
+    naturals = Endless(lambda: count(1))
+    squares = map_(lambda x: x * x, naturals)
+    assert isinstance(squares, Endless)
+    assert takewhile(lambda x: x < 30, squares) == [1, 4, 9, 16, 25]
+    assert take(3, drop(2, filter_(lambda x: x % 2, naturals))) == [5, 7, 9]
+    with pytest.raises(LispError, match="endless"):
+        Lisp().execute("foldl", "+", 0, naturals)
+
+
+def test_apply_checks_the_number_of_arguments_of_a_builtin():
+    with pytest.raises(LispError, match="Wrong number of arguments for: '\\+'"):
+        run("(apply '+ ())")

@@ -16,13 +16,14 @@ local variables of the calling function that it names are passed to it, so
 `zip`, `zipwith` and `over` are in listfunctions.py; `for` is a special form.
 """
 
+import itertools
 import sys
 
 from ..errors import LispBreak, LispError, LispReturn
-from ..printer import to_string
+from ..printer import register_printer, to_string
 from ..registry import builtin
 from ..runtime import is_lispe_code, mangle, to_callable
-from ..values import Symbol, protocol, truthy
+from ..values import Symbol, protocol, register_type_name, truthy
 from ._common import SEQUENCES, check_int
 
 COMPARATORS = frozenset(("=", "==", "!=", "<", ">", "<=", ">=", ">=<", ","))
@@ -247,9 +248,38 @@ def any_function(f):
 
 # The walked elements ------------------------------------------------------------------------
 
+class Endless:
+    """An endless lazy sequence.  The reference runs `map`, `filter`, `take`... over an
+    endless range (`(irange 1 1)`) by fusing them into one loop; here `map`, `filter`, `drop`
+    and `dropwhile` of an endless sequence give an endless sequence, and `take`, `takewhile`
+    (or a loop that breaks) end it: `(takewhile '(< 10) (map '* (irange 1 1)))`."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make):
+        self.make = make            # () -> a fresh iterator over the elements
+
+    def __iter__(self):
+        return self.make()
+
+
+register_type_name(Endless, "endless_")
+register_printer(Endless, lambda e: "(...)")
+
+
+def is_endless(c):
+    """True for an endless sequence: an `Endless`, or a kind whose "endless" protocol says so
+    (an `(irange start step)` without an end)."""
+    if isinstance(c, Endless):
+        return True
+    fn = protocol("endless", c)
+    return fn is not None and fn(c)
+
+
 def elements(c):
     """What the higher-order functions walk: list items, characters, dictionary keys (in
-    ascending order, DECISIONS.md 12), set members; nothing for a number or nil."""
+    ascending order, DECISIONS.md 12), set members, the values of a lazy range; nothing for a
+    number or nil.  An endless sequence is an error: use `take` or `takewhile` first."""
     if isinstance(c, (SEQUENCES, str)):
         return c
     if isinstance(c, (dict, set, frozenset)):
@@ -257,10 +287,19 @@ def elements(c):
             return sorted(c)
         except TypeError:
             return list(c)
+    if is_endless(c):
+        raise LispError("Error: this function cannot walk an endless list (take a part of it)")
     fn = protocol("iter", c)
     if fn is not None:
         return list(fn(c))
+    if hasattr(c, "__iter__") and not isinstance(c, bytes):
+        return list(c)
     return ()
+
+
+def _lazily(c, walk):
+    """`walk(iterator)` over an endless c, as an endless sequence."""
+    return Endless(lambda: walk(iter(c)))
 
 
 def as_list(c, fname):
@@ -279,6 +318,8 @@ def as_list(c, fname):
 def map_(f, c):
     """The list of (f x) for every element x of c (characters of a string, keys of a dictionary)."""
     fn = _action(f)
+    if is_endless(c):
+        return _lazily(c, lambda it: map(fn, it))
     return [fn(x) for x in elements(c)]
 
 
@@ -286,30 +327,26 @@ def map_(f, c):
 def filter_(predicate, c):
     """The list of the elements x of c for which (predicate x) is true."""
     fn = _condition(predicate)
+    if is_endless(c):
+        return _lazily(c, lambda it: (x for x in it if truthy(fn(x))))
     return [x for x in elements(c) if truthy(fn(x))]
-
-
-def _prefix_length(fn, values):
-    n = 0
-    for x in values:
-        if not truthy(fn(x)):
-            break
-        n += 1
-    return n
 
 
 @builtin("takewhile")
 def takewhile(predicate, c):
     """The list of the leading elements of c for which (predicate x) is true."""
-    values = list(elements(c))
-    return values[:_prefix_length(_condition(predicate), values)]
+    fn = _condition(predicate)
+    values = c if is_endless(c) else elements(c)
+    return list(itertools.takewhile(lambda x: truthy(fn(x)), values))
 
 
 @builtin("dropwhile")
 def dropwhile(predicate, c):
     """The list of the elements of c from the first one for which (predicate x) is false."""
-    values = list(elements(c))
-    return values[_prefix_length(_condition(predicate), values):]
+    fn = _condition(predicate)
+    if is_endless(c):
+        return _lazily(c, lambda it: itertools.dropwhile(lambda x: truthy(fn(x)), it))
+    return list(itertools.dropwhile(lambda x: truthy(fn(x)), elements(c)))
 
 
 def _count(n, fname):
@@ -322,6 +359,10 @@ def _count(n, fname):
 def take(n, c):
     """The list of the first n elements of c (all of them when n is negative)."""
     n = _count(n, "take")
+    if is_endless(c):
+        if n < 0:
+            raise LispError("Error: take: an endless list has no end to take")
+        return list(itertools.islice(c, n))
     values = list(elements(c))
     return values if n < 0 else values[:n]
 
@@ -329,8 +370,10 @@ def take(n, c):
 @builtin("drop")
 def drop(n, c):
     """The list of the elements of c after the first n."""
-    n = _count(n, "drop")
-    return list(elements(c))[max(n, 0):]
+    n = max(_count(n, "drop"), 0)
+    if is_endless(c):
+        return _lazily(c, lambda it: itertools.islice(it, n, None))
+    return list(elements(c))[n:]
 
 
 # folds and scans ----------------------------------------------------------------------------

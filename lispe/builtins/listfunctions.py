@@ -14,7 +14,7 @@ import array
 
 from ..errors import LispError
 from ..printer import to_string
-from ..registry import builtin
+from ..registry import builtin, lookup
 from ..values import Floats, Integers, LList, Numbers, Shorts, Strings, truthy
 from ._common import SEQUENCES, parse_number
 from .functional import any_function, as_list, elements, function_of
@@ -172,7 +172,12 @@ def scanlist(f, c):
 def apply(f, arguments):
     """Call f with the elements of a list as its arguments."""
     args = as_list(arguments, "apply")
-    return function_of(f)(*args)
+    fn = function_of(f)
+    entry = lookup(getattr(fn, "lispe_name", ""))
+    if entry is not None and not (entry.min_args <= len(args)
+                                  and (entry.max_args is None or len(args) <= entry.max_args)):
+        raise LispError(f"Error: Wrong number of arguments for: '{entry.name}'")
+    return fn(*args)
 
 
 def _same_size_lists(lists, fname, message):

@@ -11,8 +11,9 @@ spelled with a question mark (`atom?`, `cons?`, `empty?`, `null?`, `number?`, `s
   true, an atom never is); `signp`: -1, 0 or 1 for the value read as a number.
 """
 
+from ..errors import LispError
 from ..registry import builtin
-from ..values import LList, Pair, Symbol, type_name
+from ..values import LList, Pair, Symbol, register_type_name, type_name
 from ._common import SEQUENCES
 from .compare import as_integer, as_number
 from .functional import OPERATORS
@@ -25,6 +26,9 @@ def _is_number(x):
 def _is_atom(x):
     return (x is None or isinstance(x, (bool, Symbol))
             or getattr(x, "lispe_name", None) in OPERATORS)
+
+
+register_type_name(LispError, "maybe_")     # what `catch` gives, as the reference names it
 
 
 @builtin("type")
