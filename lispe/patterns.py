@@ -1,11 +1,12 @@
-"""Pattern functions (`defpat`, `defpred`) and data types (`data@`) at run time.
+"""Pattern functions (`defpat`, `defpred`, `defprol`) and data types (`data@`) at run time.
 
 A `defpat` family is a `PatternFunction`: its clauses are tried in the original's order — first
 the clauses indexed on the type of the first argument (a typed pattern `(integer_ x)`, a literal,
 a data constructor `[Circle r]`, a dictionary), in definition order, then the generic ones
 (variables, list patterns), in definition order.  A clause matches when every pattern unifies
 with its argument (`unify`); its body runs with the bound variables.  A `defpred` clause fails
-too when one of its body expressions is false (its compiled body returns `FAILED`).
+too when one of its body expressions is false (its compiled body returns `FAILED`).  A
+`defprol` family runs every clause that matches and returns the list of their values.
 
 A data value is a `Data` list `[Constructor, field...]`, so `car`, `cdr`, `@` and `size` work on
 it as in the original; `data@` declares constructors (`DataType`), optionally in a named group.
@@ -17,6 +18,7 @@ from .reader import Form
 from .values import Symbol, TypedArray, register_type_name, type_name
 
 FAILED = object()   # a defpred clause whose test was false
+DEFINERS = {"pattern_": "defpat", "predicate_": "defpred", "prolog_": "defprol"}
 
 TYPE_PATTERNS = frozenset((
     "integer_", "number_", "float_", "short_", "string_", "atom_", "list_", "llist_",
@@ -72,18 +74,29 @@ class PatternFunction:
 
     def __init__(self, name, kind, data_names):
         self.lispe_name = name
-        self.kind = kind                 # "pattern_" or "predicate_"
+        self.kind = kind                 # "pattern_", "predicate_" or "prolog_" (defprol)
         self.data_names = data_names     # the interpreter's data@ constructor and group names
         self.clauses = []                # (index key or None, patterns, variables, function)
-        self.lispe_source = f"({'defpat' if kind == 'pattern_' else 'defpred'} {name} ...)"
+        self.lispe_source = f"({DEFINERS[kind]} {name} ...)"
 
     def add(self, patterns, variables, function):
         self.clauses.append((clause_key(patterns, self.data_names), patterns, variables, function))
         return self
 
     def __call__(self, *args):
+        results = []
+        for result in self.matches(args):
+            if self.kind != "prolog_":
+                return result
+            results.append(result)
+        if self.kind == "prolog_":
+            return results
+        raise LispError(f"Error: Could not find a match for function: '{self.lispe_name}'")
+
+    def matches(self, args):
+        """The values of the clauses that match `args`, in the original's order (a defpred
+        clause whose test is false does not count)."""
         key = argument_key(args)
-        predicate = self.kind == "predicate_"
         for indexed in (True, False):
             for clause_key_, patterns, variables, function in self.clauses:
                 if (clause_key_ is not None) != indexed or len(patterns) != len(args):
@@ -93,9 +106,8 @@ class PatternFunction:
                 bindings = {}
                 if all(unify(p, a, bindings, self.data_names) for p, a in zip(patterns, args)):
                     result = function(*[bindings.get(v) for v in variables])
-                    if not (predicate and result is FAILED):
-                        return result
-        raise LispError(f"Error: Could not find a match for function: '{self.lispe_name}'")
+                    if result is not FAILED:
+                        yield result
 
     def lisp_type(self):
         return self.kind

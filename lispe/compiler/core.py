@@ -43,6 +43,7 @@ class Compiler:
         self.parameter_text = {}
         self.macros = {}        # name -> (params, body)
         self.data_names = interp.data_names   # data@ constructors and groups
+        self.constants = set()  # names bound with setconst
         self.unit = None        # the unit being compiled (its constants and temporaries)
         self.threadspace = 0    # threadspace blocks open around the form being compiled
 
@@ -69,7 +70,8 @@ class Compiler:
         for form in forms:
             self.check_arities(form)
             head = head_name(form, None)
-            if head in ("defpat", "defpred", "dethread") and len(form) > 1 and is_symbol(form[1]):
+            if head in ("defpat", "defpred", "defprol", "dethread") and len(form) > 1 \
+                    and is_symbol(form[1]):
                 self.functions.add(str(form[1]))
             elif head == "data@":
                 for spec in form[1:]:
@@ -92,7 +94,7 @@ class Compiler:
             if head in FORMS and head not in self.macros:
                 check_args(FORMS[head], form)
             return
-        if head in ("defun", "class@", "defclass", "defpat", "defpred", "dethread"):
+        if head in ("defun", "class@", "defclass", "defpat", "defpred", "defprol", "dethread"):
             items = form[3:]
         elif head in ("lambda", "λ", "\\", "loop", "mloop", "lloop"):
             items = form[2:]
@@ -101,6 +103,7 @@ class Compiler:
         else:
             if head is not None:
                 self.check_arity(head, form)
+                self.check_constant(head, form)
             items = form[1:] if head is not None else form
         if head in FORMS and head not in self.macros:
             check_args(FORMS[head], form)
@@ -118,6 +121,17 @@ class Compiler:
             return
         if not arity_accepts(allowed, len(form) - 1):
             raise LispError(f"Error: Wrong number of arguments for: '{name}'", name,
+                            getattr(form, "file", None), form_line(form))
+
+    def check_constant(self, head, form):
+        """setconst names cannot be bound again (checked before the program runs)."""
+        if len(form) < 2 or not is_symbol(form[1]):
+            return
+        if head == "setconst":
+            self.constants.add(str(form[1]))
+        elif str(form[1]) in self.constants and (head in ("setq", "setg", "setqv", "label") or
+                                                head.endswith("=") and head in FORMS):
+            raise LispError(f"Error: '{form[1]}' is a constant value", head,
                             getattr(form, "file", None), form_line(form))
 
     def check_call_arity(self, name, form):

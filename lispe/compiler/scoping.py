@@ -12,8 +12,8 @@ from .syntax import is_dict_literal, is_form, is_symbol
 from .table import FORMS
 
 LAMBDAS = ("lambda", "λ", "\\")
-OWN_SCOPE = ("quote", "defun", "class@", "defclass", "defmacro", "defpat", "defpred", "dethread",
-             "data@", "defspace")
+OWN_SCOPE = ("quote", "defun", "class@", "defclass", "defmacro", "defpat", "defpred", "defprol",
+             "dethread", "data@", "defspace")
 
 
 class Scope:

@@ -10,16 +10,19 @@ from ..syntax import form_line, is_form, is_symbol, make_form, to_data
 from ..table import form
 
 AUGMENTED = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "%=": "%", "^^=": "^^", "**=": "**",
-             "<<=": "<<", ">>=": ">>", "&=": "&", "|=": "|", "^=": "^"}
+             "<<=": "<<", ">>=": ">>", "&=": "&", "|=": "|", "^=": "^", "&~=": "&~"}
 
 
-def target(f):
+def target(f, constants=()):
     """The variable name a binding form assigns (its first argument)."""
     if not is_symbol(f[1]):
         raise LispError(f"Error: '{f[0]}' needs a variable name", str(f[0]), None, form_line(f))
     name = str(f[1])
     if name in ("nil", "true"):
         raise LispError(f"Error: '{name}' is a keyword and cannot be assigned", str(f[0]), None,
+                        form_line(f))
+    if name in constants:
+        raise LispError(f"Error: '{name}' is a constant value", str(f[0]), getattr(f, "file", None),
                         form_line(f))
     return name
 
@@ -31,7 +34,7 @@ def first_name(f):
 @form("setq", args=(2, 2), signature="(setq name value)", binds=first_name, always=None,
       doc="Bind name in the current frame; returns true.")
 def setq(c, f, scope, out):
-    name = target(f)
+    name = target(f, c.constants)
     c.check_assignable(name, f, variable=True)
     value = c.expr(f[2], scope, out)
     if scope.kind == "module" and not scope.is_local(name):
@@ -43,7 +46,7 @@ def setq(c, f, scope, out):
 @form("setg", args=(2, 2), signature="(setg name value)", always=None,
       doc="Bind name in the global frame; returns true.")
 def setg(c, f, scope, out):
-    name = target(f)
+    name = target(f, c.constants)
     c.check_assignable(name, f, variable=True)
     c.assign(name, c.expr(f[2], scope, out), scope, out, "global")
     return "True"
@@ -71,7 +74,7 @@ def setqi(c, f, scope, out):
 @form(*AUGMENTED, args=(2, None), signature="(+= name value...)", always=None,
       doc="Update a variable in place: (+= x 1) is (setq x (+ x 1)) where x is found.")
 def augmented(c, f, scope, out):
-    name = target(f)
+    name = target(f, c.constants)
     op = Symbol(AUGMENTED[str(f[0])])
     current = c.variable(f[1], scope, out)
     if len(f) == 3 and op in ("+", "-", "*") and current == mangle(name) \
@@ -104,6 +107,36 @@ def augmented_inline(c, op, current, value_form, scope, out):
     out.block(f"if {fast}", native)
     out.block("else", generic)
     return current
+
+
+@form("setqv", args=(2, 2), signature="(setqv name value)", binds=first_name, always=None,
+      doc="setq that returns the value instead of true.")
+def setqv(c, f, scope, out):
+    setq(c, f, scope, out)
+    return c.variable(f[1], scope, out)
+
+
+@form("label", args=(2, 2), signature="(label name value)", binds=first_name, always=None,
+      doc="Bind name in the current frame once (an error if it is bound there); returns the value.")
+def label(c, f, scope, out):
+    name = target(f, c.constants)
+    key = mangle(name)
+    where = "globals()" if scope.kind == "module" else "locals()"
+    value = c.value_in_temp(c.expr(f[2], scope, out), out)
+    message = c.constant(f"Error: '{name}' has been recorded already")
+    out.emit(f"if {key!r} in {where}: raise _rt_LispError({message})")
+    c.assign(name, value, scope, out)
+    return value
+
+
+@form("setconst", args=(2, 2), signature="(setconst name value)", always=None,
+      doc="Bind a global constant: a later setq of name is an error before the program runs.")
+def setconst(c, f, scope, out):
+    name = target(f)
+    c.constants.add(name)
+    value = c.value_in_temp(c.expr(f[2], scope, out), out)
+    out.emit(f"_rt_G[{mangle(name)!r}] = {value}")
+    return value
 
 
 def let_names(f):

@@ -1,5 +1,5 @@
 """Control forms: if, ife, check, ncheck, cond, switch, select, and, or, xor, break, return,
-maybe, catch — with the tail-position variants of the conditionals (they emit `return`s, so
+maybe, catch, self, infix — with the tail-position variants of the conditionals (they emit `return`s, so
 that self tail calls inside them become loops).
 
 Truth is Python's truth everywhere (the reference's): nil, 0, 0.0, "", empty lists and
@@ -8,7 +8,7 @@ dictionaries are false.
 
 from ...errors import LispError
 from ...registry import lookup
-from ..syntax import form_line, is_form
+from ..syntax import form_line, is_dict_literal, is_form, is_symbol, make_form
 from ..table import form, tail
 
 
@@ -254,3 +254,68 @@ def catch(c, f, scope, out):
     out.block("try", body)
     out.block("except Exception as _rt_e", handler)
     return result
+
+
+@form("self", args=(0, None), signature="(self args...)",
+      doc="Inside a function or lambda: call that function again with args.")
+def self_(c, f, scope, out):
+    if scope.kind == "module":
+        raise LispError("Error: 'self' calls the function it is written in", "self", None, form_line(f))
+    return c.self_call(f, scope, out)
+
+
+INFIX_OPERATORS = frozenset(("+", "-", "*", "/", "%", "^^", "**", "&", "|", "^", "<<", ">>", "<", ">",
+                             "<=", ">=", "=", "!=", "and", "or", "xor"))
+INFIX_LOW = frozenset(("+", "-", "and", "or", "xor"))   # these go above the operators before them
+
+
+@form("infix", args=(1, None), signature="(infix a op b op c...)",
+      doc="An arithmetic expression in infix notation: (infix 2 + 3 * 4) is 14.")
+def infix(c, f, scope, out):
+    return c.expr(infix_form(list(f[1:]), form_line(f)), scope, out)
+
+
+def infix_form(items, line):
+    """The prefix form of an infix sequence, with the original's precedence: * / ... bind to the
+    operand before them, + - and or xor take what came before as their first operand."""
+    operations, to_last, operand_seen = [], False, False
+    for item in items:
+        if is_symbol(item) and str(item) in INFIX_OPERATORS:
+            if not operand_seen:
+                raise LispError("Error: Infix expression is malformed", "infix", None, line)
+            if len(operations) == 1:
+                operations, to_last = [item, operations[0]], False
+            elif item == operations[0]:
+                to_last = False
+            elif str(item) in INFIX_LOW:
+                operations, to_last = [item, make_form(operations, line)], False
+            else:
+                last, to_last = operations[-1], True
+                if not (is_form(last) and last and last[0] == item and len(last) != 2):
+                    operations[-1] = [item, last]
+            operand_seen = False
+            continue
+        if operand_seen:
+            raise LispError("Error: Infix expression is malformed", "infix", None, line)
+        operand_seen = True
+        operand = infix_operand(item, line)
+        if to_last:
+            operations[-1].append(operand)
+        else:
+            operations.append(operand)
+    if not operand_seen:
+        raise LispError("Error: Infix expression is malformed", "infix", None, line)
+    return to_form(operations, line) if len(operations) > 1 else operations[0]
+
+
+def infix_operand(item, line):
+    """A list inside an infix expression is infix too, unless it is a call."""
+    if is_form(item) and item and not is_dict_literal(item) and not is_symbol(item[0]):
+        return infix_form(list(item), line)
+    if is_form(item) and len(item) > 1 and is_symbol(item[1]) and str(item[1]) in INFIX_OPERATORS:
+        return infix_form(list(item), line)
+    return item
+
+
+def to_form(items, line):
+    return make_form([to_form(x, line) if type(x) is list else x for x in items], line)

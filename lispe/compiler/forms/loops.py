@@ -1,4 +1,4 @@
-"""Loops: loop, loopcount (dotimes), while, mloop (lloop).
+"""Loops: loop, for, whilein, loopcount (dotimes), while, mloop (lloop).
 
 A loop in statement position is compiled with `discard=True`: it does not keep its last value.
 `(loop true ...)`, `(loop i 5 ...)` and `(loop (i a b) ...)` are DECISIONS.md 1.
@@ -66,6 +66,29 @@ def loop(c, f, scope, out, discard=False):
         body_forms = list(f[3:])
     body = out.child()
     loop_body(c, body_forms, scope, body, result)
+    out.block(f"for {var} in {iterable}", body)
+    return result or "None"
+
+
+@form("for", args=(3, 3), signature="(for var container body)", binds=loop_names, always=2,
+      loop=True, doc="Run body with var bound to each element of container.")
+def for_(c, f, scope, out, discard=False):
+    return loop(c, f, scope, out, discard)
+
+
+@form("whilein", args=(4, None), signature="(whilein var container test body...)",
+      binds=loop_names, always=2, loop=True,
+      doc="Run body with var bound to each element of container while test is true.")
+def whilein(c, f, scope, out, discard=False):
+    if not is_symbol(f[1]):
+        raise LispError("Error: whilein needs a variable name", "whilein", None, form_line(f))
+    result = loop_result(c, out, discard)
+    iterable = f"_rt_iter({c.expr(f[2], scope, out)})"
+    var = c.loop_var(f[1], scope)
+    body = out.child()
+    test = c.test(f[3], scope, body)
+    body.emit(f"if not {test}: break")
+    loop_body(c, list(f[4:]), scope, body, result)
     out.block(f"for {var} in {iterable}", body)
     return result or "None"
 

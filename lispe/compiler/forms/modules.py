@@ -1,5 +1,8 @@
-"""Forms that reach outside the current code: use, load, eval, elapse."""
+"""Forms that reach outside the current code: use, load, eval, loadcode, elapse; and the
+original's instructions that have no meaning here (deflib, deflibpat, asyncjs, evaljs), which
+fail with an error that says why."""
 
+from ...errors import LispError
 from ...values import Symbol
 from ..syntax import form_line, make_form
 from ..table import form
@@ -32,3 +35,32 @@ def load(c, f, scope, out):
       doc="Evaluate a form, or a string of LispE code.")
 def eval_(c, f, scope, out):
     return f"_rt_eval({c.args(f[1:], scope, out)[0]})"
+
+
+@form("loadcode", args=(1, 2), signature="(loadcode code)", always=1,
+      doc="Evaluate a string of LispE code (a second argument is accepted and ignored, as in the original).")
+def loadcode(c, f, scope, out):
+    return f"_rt_eval(_rt_text({c.expr(f[1], scope, out)}))"
+
+
+OUTSIDE = {
+    "deflib": "it declares a function implemented in C++ (an extension of the original); "
+              "write the function in Python and register it with lispe.registry.builtin",
+    "deflibpat": "it declares a pattern function implemented in C++ (an extension of the "
+                 "original); write it in Python and register it with lispe.registry.builtin",
+    "asyncjs": "it only exists in the WebAssembly build of the original (a JavaScript host)",
+    "evaljs": "it only exists in the WebAssembly build of the original (a JavaScript host)",
+}
+
+
+def refuse(name):
+    @form(name, args=(0, None), signature=f"({name} ...)",
+          doc=f"Not available here: {OUTSIDE[name]}.")
+    def refused(c, f, scope, out):
+        raise LispError(f"Error: '{name}' is not available: {OUTSIDE[name]}", name,
+                        getattr(f, "file", None), form_line(f))
+    return refused
+
+
+for _name in OUTSIDE:
+    refuse(_name)

@@ -1,4 +1,4 @@
-"""Pattern functions and data types: defpat, defpred, data@, and flip.
+"""Pattern functions and data types: defpat, defpred, defprol, data@, and flip.
 
 Each `defpat`/`defpred` clause is compiled to a Python function whose parameters are the
 variables of its patterns; the clause is added to the family's `PatternFunction` (see
@@ -25,6 +25,12 @@ def defpat(c, f, scope, out):
       doc="Like defpat, but the clause fails (and the next one is tried) when a test is false.")
 def defpred(c, f, scope, out):
     return clause(c, f, out, "predicate_", [make_form([Symbol("%predicate")] + list(f[3:]), form_line(f))])
+
+
+@form("defprol", args=(3, None), signature="(defprol name (patterns...) body...)",
+      doc="Like defpat, but every matching clause runs: the list of their values.")
+def defprol(c, f, scope, out):
+    return clause(c, f, out, "prolog_", list(f[3:]))
 
 
 def clause(c, f, out, kind, body):
