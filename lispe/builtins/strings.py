@@ -1,7 +1,8 @@
 """Strings (spec §11), as the reference's string library does them: case, trimming,
 `split`/`splite`/`join`, `replace`, `left`/`right`/`middle`, `ngrams`, `getstruct`,
 `format` (`%1`...`%9`), `sprintf`/`stringf` (C formats), `padding`/`fill`, `startwith`/
-`endwith`, `replaceall`.  Characters, predicates and bases are in `characters.py`.
+`endwith`, `replaceall`.  Characters, predicates and bases are in `characters.py`, `indent` in
+`indentation.py`.
 
 Strings are Python strings: indexes count code points.  Like the reference, these functions
 take any value and work on its printed form (`(upper 12)` is "12").  A `stringbyte` (what
