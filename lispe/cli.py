@@ -8,19 +8,24 @@ start the REPL.
     lispe --doc NAME              signature and documentation of one function
 
 An uncaught error prints one line on stderr (function, file, line, problem) and exits with
-status 1; `LISPE_DEBUG=1` adds the Python traceback.
+status 1; `LISPE_DEBUG=1` adds the Python traceback.  Ctrl-C prints `Interrupted` with the
+LispE line being run and exits with status 130 (a second Ctrl-C ends the process at once when
+the program cannot stop, e.g. inside one long library call).  Warnings of the underlying
+libraries print as one `Warning: ...` line; integers print in full, however long.
 """
 
 import argparse
+import ctypes
 import os
 import sys
 import threading
 import traceback
+import warnings
 
 from . import __version__
 from .errors import LispError
 from .printer import to_string
-from .registry import closest_names, entries, import_all_libraries, lookup
+from .registry import backend_message, closest_names, entries, import_all_libraries, lookup
 
 STACK_SIZE = 512 * 1024 * 1024
 RECURSION_LIMIT = 60000
@@ -74,12 +79,16 @@ def show_doc(name):
 
 def run_program(options):
     from .interpreter import Lisp
-    if options.eval is not None:
-        lisp = Lisp(["-e"] + options.args)
-        value = lisp.eval(options.eval, None)
-    else:
-        lisp = Lisp([options.file] + options.args)
-        value = lisp.run_file(options.file)
+    from .repl import interruption
+    lisp = Lisp(["-e" if options.eval is not None else options.file] + options.args)
+    try:
+        if options.eval is not None:
+            value = lisp.eval(options.eval, None)
+        else:
+            value = lisp.run_file(options.file)
+    except KeyboardInterrupt as e:
+        print(interruption(lisp, e), file=sys.stderr)
+        return 130
     sys.stdout.write(to_string(value) + "\n")
     return 0
 
@@ -87,7 +96,7 @@ def run_program(options):
 def in_big_stack(function, *args):
     """Run `function` in a thread with a large stack, so deep LispE recursion ends in a LispE
     error instead of a crash."""
-    result = {}
+    result, done = {}, threading.Event()
 
     def target():
         sys.setrecursionlimit(RECURSION_LIMIT)
@@ -98,20 +107,56 @@ def in_big_stack(function, *args):
             result["status"] = 1
         except BaseException as e:  # noqa: BLE001 - shown as one line, never a traceback
             if isinstance(e, KeyboardInterrupt):
+                print("Interrupted", file=sys.stderr)
                 result["status"] = 130
             else:
                 report(e)
                 result["status"] = 1
+        finally:
+            done.set()
 
     threading.stack_size(STACK_SIZE)
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
-    thread.join()
+    asked = False
+    while not done.is_set():   # not thread.join(): an interrupted join forgets the thread
+        try:
+            done.wait()
+        except KeyboardInterrupt:
+            asked = interrupt(thread, asked)
     return result.get("status", 1)
+
+
+def interrupt(thread, asked):
+    """Ctrl-C: raise KeyboardInterrupt in the program's thread (Python delivers it only to the
+    main thread); a second Ctrl-C before it stops ends the process."""
+    if asked:
+        print("Interrupted", file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(130)
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
+                                               ctypes.py_object(KeyboardInterrupt))
+    return True
+
+
+def show_warning(message, category, filename, lineno, file=None, line=None):
+    """A warning of an underlying library: one line on stderr."""
+    print(f"Warning: {backend_message(message)}", file=sys.stderr)
+
+
+def set_up_output():
+    """Integers print in full (DECISIONS.md 12); a character that the terminal's encoding
+    cannot show prints as an escape instead of failing; warnings print as one line."""
+    sys.set_int_max_str_digits(0)
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    warnings.showwarning = show_warning
 
 
 def main(argv=None):
     options = build_parser().parse_args(argv)
+    set_up_output()
     if options.list:
         return list_functions()
     if options.doc:

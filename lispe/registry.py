@@ -15,11 +15,21 @@ function unchanged: compiled LispE code calls it directly, with positional argum
 Special forms (`if`, `setq`, ...) are registered by the compiler with `special=True` so that
 documentation, `--list` and completion see them too.
 
+Errors name the function called (DECISIONS.md 4).  The evaluator names a failing builtin from
+the Python code object running when the error left LispE code, so the decorator gives every
+registered function a code object of its own (functions made by one factory, or wrapped by
+one decorator, would otherwise share one).  Backend failures are declared here too:
+`errors="Error saving model"` turns any exception but a LispError into
+`Error saving model: <first line of the backend's message> (in torch_save_model)`, and
+`errors=True` into `Error in torch_save_model: <message>`; a LispError raised inside keeps its
+text and is given the function's name if it has none.
+
 `use` loads a library by name (`load_library`); `lispe --list` calls `import_all_libraries`
 so that names of libraries a program has not loaded yet are listed as well.
 """
 
 import difflib
+import functools
 import importlib
 import inspect
 from dataclasses import dataclass, field
@@ -90,10 +100,15 @@ def _signature(name, func):
     return "(" + " ".join(parts) + ")"
 
 
-def builtin(name, library="core", signature=None, doc=None, aliases=(), arity=None, special=False):
-    """Register `func` as the LispE function `name` (and `aliases`) of `library`."""
+def builtin(name, library="core", signature=None, doc=None, aliases=(), arity=None, special=False,
+            errors=None):
+    """Register `func` as the LispE function `name` (and `aliases`) of `library`; `errors` (a
+    prefix, or True) reports backend failures as LispErrors naming `name`."""
 
     def register(func):
+        if errors is not None:
+            func = reporting_errors(func, name, errors)
+        _own_code(func, name)
         low, high = arity if arity is not None else _arity(func)
         text = doc or (inspect.getdoc(func) or "").strip().split("\n")[0]
         entry = Entry(name, func, library, signature or _signature(name, func), text,
@@ -105,6 +120,51 @@ def builtin(name, library="core", signature=None, doc=None, aliases=(), arity=No
         return func
 
     return register
+
+
+_CODES = {}   # code object -> the LispE name it identifies
+
+
+def _own_code(func, name):
+    """Give `func` a code object that no other registered function has, named `name`."""
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return
+    if _CODES.get(code, name) != name:
+        code = func.__code__ = code.replace(co_name=name, co_qualname=name)
+    _CODES[code] = name
+
+
+def backend_message(error):
+    """The first line of a backend exception's message (never empty, never a backtrace)."""
+    lines = str(error).strip().splitlines()
+    text = lines[0].strip() if lines else ""
+    if text.startswith(("'", '"')) and text.endswith(text[0]) and len(text) > 1:
+        text = text[1:-1]    # KeyError quotes its key
+    return text or _EMPTY_MESSAGES.get(type(error), "failed without a message")
+
+
+_EMPTY_MESSAGES = {EOFError: "the file ends too early", MemoryError: "out of memory"}
+
+
+def reporting_errors(func, name, errors):
+    """`func` with backend failures turned into LispErrors that name `name`."""
+
+    @functools.wraps(func)
+    def call(*args):
+        try:
+            return func(*args)
+        except LispError as e:
+            if e.function is None:
+                e.function = name
+            raise
+        except RecursionError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the backend's own failure, reported once here
+            text = backend_message(e)
+            message = f"Error in {name}: {text}" if errors is True else f"{errors}: {text}"
+            raise LispError(message, name) from e
+    return call
 
 
 def load_library(name):

@@ -1,6 +1,8 @@
 """The interactive LispE REPL: reads until parentheses balance, keeps history across sessions
 (~/.lispe_history), completes every registered name.  Without a terminal (input from a pipe)
-it reads plain lines, so `echo '(+ 1 2)' | lispe` works too.
+it reads plain lines, so `echo '(+ 1 2)' | lispe` works too.  Ctrl-C during an evaluation
+prints `Interrupted` with the LispE line and returns to the prompt; an error, or a value that
+cannot be printed, prints one line and the REPL goes on.
 """
 
 import os
@@ -9,7 +11,7 @@ import sys
 
 from .errors import LispError
 from .printer import to_string
-from .registry import REGISTRY, import_all_libraries
+from .registry import REGISTRY, backend_message, import_all_libraries
 
 HISTORY = os.path.expanduser("~/.lispe_history")
 WORD = re.compile(r"[^\s()\[\]{}\"'`;]+")  # what completion treats as one symbol
@@ -87,8 +89,29 @@ def repl():
             continue
         try:
             value = lisp.eval(text)
-            print(to_string(value))
         except LispError as e:
             print(e.located(), file=sys.stderr)
-        except KeyboardInterrupt:
-            print("Interrupted", file=sys.stderr)
+            continue
+        except KeyboardInterrupt as e:
+            print(interruption(lisp, e), file=sys.stderr)
+            continue
+        show(value)
+
+
+def show(value):
+    """Print a value; one that cannot be printed gives an error line and the REPL goes on."""
+    try:
+        print(to_string(value))
+    except KeyboardInterrupt:
+        print("Interrupted", file=sys.stderr)
+    except Exception as e:  # noqa: BLE001 - a printer failure is reported, never fatal here
+        print(f"Error: the value cannot be printed ({backend_message(e)})", file=sys.stderr)
+
+
+def interruption(lisp, error):
+    """`Interrupted, line: 12 in: prog.lisp`: where Ctrl-C stopped the LispE code."""
+    where = lisp.as_error(error)
+    text = "Interrupted"
+    if where.line is not None:
+        text += f", line: {where.line}" + (f" in: {where.file}" if where.file else "")
+    return text

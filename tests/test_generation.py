@@ -193,7 +193,7 @@ def test_generator_object(llama):
     assert type_name(generator) == "torch_generator_"
     assert generator.config["eos_token_id"] == 2  # the model's own end id
     pairs = [["max_length", 7], ["temperature", 0.8], ["top_k", 40], ["strategy", "top_p"],
-             ["num_beams", 3], ["unknown", 1]]
+             ["num_beams", 3]]
     assert gen.torch_generator_config(generator, pairs) == "Generator configured successfully"
     assert to_string(generator) == "TorchGenerator(max_length=7, temperature=0.8, strategy=top_p)"
     assert gen.torch_set_generation_params(generator, 9, None, None, 0.5) == \

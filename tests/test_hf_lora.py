@@ -142,7 +142,8 @@ def test_pt_file_round_trip(tmp_path, tiny_llama_dir):
     saved = torch.load(path, weights_only=True)
     assert list(saved)[:2] == ["layer.0.q_proj.lora_A.weight", "layer.0.q_proj.lora_B.weight"]
     other = fresh(tiny_llama_dir)
-    assert hf_lora.torch_hf_lora_load(other, path) is False  # a .pt file needs adapters first
+    with pytest.raises(LispError, match="no LoRA adapters yet"):  # a .pt file needs adapters first
+        hf_lora.torch_hf_lora_load(other, path)
     hf_lora.torch_hf_lora_init(other, 4, 8, ["q_proj", "v_proj"])
     assert hf_lora.torch_hf_lora_load(other, path) is True
     assert (logits(other) - adapted).abs().max() <= 1e-6
@@ -162,7 +163,8 @@ def test_original_list_and_keys_format(tmp_path, tiny_llama_dir):
     assert hf_lora.torch_hf_lora_load(other, path) is True
     assert (logits(other) - adapted).abs().max() <= 1e-6
     (tmp_path / "list.pt.keys").write_text("layer.0.q_proj.lora_A.weight\n")
-    assert hf_lora.torch_hf_lora_load(other, path) is False  # count mismatch
+    with pytest.raises(LispError, match="list.pt.keys names 1 tensors, .*list.pt holds 4"):
+        hf_lora.torch_hf_lora_load(other, path)
 
 
 def test_peft_directory_loads_in_peft(tmp_path, tiny_llama_dir):

@@ -176,9 +176,12 @@ def test_adapter_file_errors(tmp_path):
     raises("Error loading LoRA adapters:", "torch_lora_load_adapters", layer, str(tmp_path / "missing.pt"))
     path = str(tmp_path / "small.pt")
     call("torch_lora_save_adapters", call("torch_lora_linear", 4, 4, 2, 4), path)
-    raises("Error loading LoRA adapters: A has shape [2, 4]", "torch_lora_load_adapters", layer, path)
+    raises("Error loading LoRA adapters: size mismatch for lora_A.weight: [2, 4] in the file, "
+           "[2, 8] in the model", "torch_lora_load_adapters", layer, path)
     torch.save({"weight": torch.ones(2)}, str(tmp_path / "other.pt"))
-    raises("holds no lora_A.weight", "torch_lora_load_adapters", layer, str(tmp_path / "other.pt"))
+    raises("nothing to load, no entry matches the model (2 missing entries (lora_A.weight, "
+           "lora_B.weight) and 1 unexpected entry (weight))", "torch_lora_load_adapters", layer,
+           str(tmp_path / "other.pt"))
     raises("Model must contain LoRA layers", "torch_lora_save_adapters", nn.Linear(2, 2), path)
     raises("Model must contain LoRA layers", "torch_lora_load_adapters", "layer", path)
 

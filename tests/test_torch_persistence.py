@@ -86,10 +86,15 @@ def test_load_state_dict_matches_names_and_checks_shapes():
     assert ps.torch_load_state_dict(target, ps.torch_state_dict(source)) == "State dict loaded successfully"
     assert same_parameters(source, target)
     partial = nn.Linear(3, 4)
-    ps.torch_load_state_dict(target, {"fc1.weight": partial.weight.detach(), "unknown": torch.ones(1)})
+    entries = {"fc1.weight": partial.weight.detach(), "unknown": torch.ones(1)}
+    with pytest.raises(LispError, match=r"5 missing entries \(fc1.bias, fc2.weight, fc2.bias and 2 "
+                                        r"more\) and 1 unexpected entry \(unknown\)"):
+        ps.torch_load_state_dict(target, entries)                 # strict by default
+    assert torch.equal(target.fc1.weight, source.fc1.weight)      # nothing copied
+    ps.torch_load_state_dict(target, entries, None)               # strict nil: the matching part
     assert torch.equal(target.fc1.weight, partial.weight) and torch.equal(target.fc2.weight, source.fc2.weight)
     with pytest.raises(LispError, match="Error loading state dict: size mismatch for fc1.weight"):
-        ps.torch_load_state_dict(target, {"fc1.weight": torch.ones(2, 2)})
+        ps.torch_load_state_dict(target, {"fc1.weight": torch.ones(2, 2)}, None)
     with pytest.raises(LispError, match="Second argument must be a state dict"):
         ps.torch_load_state_dict(target, "weights")
     with pytest.raises(LispError, match="First argument must be a model"):

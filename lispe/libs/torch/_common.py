@@ -5,12 +5,18 @@ printed form and type atom of tensors (§1.5, §1.6).
 
 import array
 import contextlib
+import difflib
+import math
+import os
+import pickle
 import sys
+import warnings
 
 import torch
 
 from ...errors import LispError
 from ...printer import register_printer, format_number
+from ...registry import backend_message, reporting_errors
 from ...values import (Floats, Integers, Numbers, Shorts, register_type_name)
 
 LIBRARY = "lispe_torch"
@@ -59,7 +65,7 @@ def to_tensor(value, fname="tensor_create"):
     if isinstance(value, list):
         return _nested_to_tensor(value, fname)
     raise LispError(f"Error in {fname}: Unsupported type for tensor conversion "
-                    f"(got {type(value).__name__})")
+                    f"(got {describe(value)})")
 
 
 def check_tensor(value, fname, what="First argument"):
@@ -84,21 +90,29 @@ def check_number(value, fname, what="argument"):
         return float(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise LispError(f"Error in {fname}: {what} must be a number (got {describe(value)})")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise LispError(f"Error in {fname}: {what} is too large (got an integer of about "
+                        f"{int(value.bit_length() * math.log10(2)) + 1} digits)") from None
 
 
 def int_list(value, fname, what="shape"):
-    """A Python list of ints from a LispE list / typed list / tensor of integers."""
+    """A Python list of ints (each fitting in 64 bits) from a LispE list / typed list / tensor
+    of integers."""
     if isinstance(value, torch.Tensor):
         value = value.tolist()
     if isinstance(value, int) and not isinstance(value, bool):
-        return [value]
+        value = [value]
     if not isinstance(value, (list, array.array, tuple)):
         raise LispError(f"Error in {fname}: {what} must be a list of integers (got {describe(value)})")
     try:
-        return [check_int(x, fname, what) for x in value]
+        numbers = [check_int(x, fname, what) for x in value]
     except LispError as e:
         raise LispError(f"Error in {fname}: {what} must be a list of integers ({e})") from None
+    if any(abs(n) >= 2 ** 63 for n in numbers):
+        raise LispError(f"Error in {fname}: {what} holds an integer beyond 64 bits")
+    return numbers
 
 
 def describe(value):
@@ -108,22 +122,124 @@ def describe(value):
 
 
 def wrap_errors(fname, prefix=None):
-    """Decorator: backend exceptions become LispErrors: `Error in <fname>: <message>`, or
-    `<prefix>: <message> (in <fname>)` for the functions whose spec names its own prefix."""
-    import functools
+    """Decorator: backend exceptions become LispErrors naming `fname` (see `registry.builtin`'s
+    `errors`, which new code declares instead)."""
+    return lambda func: reporting_errors(func, fname, prefix or True)
 
-    def decorate(func):
-        @functools.wraps(func)
-        def wrapper(*args):
-            try:
-                return func(*args)
-            except LispError:
-                raise
-            except Exception as e:  # noqa: BLE001 - the backend's own failure, reported as is
-                text = f"{prefix}: {e} (in {fname})" if prefix else f"Error in {fname}: {e}"
-                raise LispError(text) from e
-        return wrapper
-    return decorate
+
+def check_options(given, known, fname, what="option"):
+    """`given` (a dictionary or None) if each of its keys is one of `known`, else
+    `Error in <fname>: unknown <what>: kye (did you mean 'key'? known: ...)`."""
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        raise LispError(f"Error in {fname}: the {what}s must be a dictionary (got {describe(given)})")
+    for key in given:
+        check_choice(key, known, fname, what)
+    return given
+
+
+def check_choice(value, known, fname, what, lead=None):
+    """`value` if it is one of the strings `known`, else `<lead>: <value> (did you mean
+    '<closest>'? known: ...)`; `lead` defaults to `Error in <fname>: unknown <what>`."""
+    if isinstance(value, str) and value in known:
+        return value
+    shown = value if isinstance(value, str) else describe(value)
+    close = difflib.get_close_matches(str(value), list(known), n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise LispError(f"{lead or f'Error in {fname}: unknown {what}'}: {shown} "
+                    f"({hint}known: {', '.join(sorted(known))})")
+
+
+def check_bounded(value, fname, what, low=None, high=None, open_low=False, integer=False,
+                  prefix=None):
+    """`value` as a finite number (an int if `integer`) in [low, high] (low excluded if
+    `open_low`), else `<prefix>: <what> must be <the range> (got <value>)`; `prefix` defaults
+    to `Error in <fname>`."""
+    number = check_int(value, fname, what) if integer else check_number(value, fname, what)
+    above = low is None or number > low or (number == low and not open_low)
+    if not (math.isfinite(number) and above and (high is None or number <= high)):
+        shown = format_number(number) if isinstance(number, float) else number
+        raise LispError(f"{prefix or f'Error in {fname}'}: {what} must be "
+                        f"{_range_text(low, high, open_low, integer)} (got {shown})")
+    return number
+
+
+def check_size(value, fname, what, prefix=None):
+    """A size or a count of things to build: an integer in [1, 2^31 - 1]."""
+    return check_bounded(value, fname, what, low=1, high=MAX_SIZE, integer=True, prefix=prefix)
+
+
+MAX_SIZE = 2 ** 31 - 1
+
+
+def _range_text(low, high, open_low, integer):
+    kind = "an integer" if integer else "a number"
+    if low is not None and high is not None:
+        return f"{kind} in {'(' if open_low else '['}{_bound(low)}, {_bound(high)}]"
+    if low is not None:
+        return f"{kind} {'>' if open_low else '>='} {_bound(low)}"
+    if high is not None:
+        return f"{kind} <= {_bound(high)}"
+    return f"a finite {kind[kind.index(' ') + 1:]}"
+
+
+def _bound(x):
+    return str(x) if isinstance(x, int) else format_number(x)
+
+def check_entries(given, required, allowed, strict, prefix):
+    """The names of `given` (name -> tensor) to load into `allowed` (name -> tensor), after
+    the checks of a strict load (DECISIONS.md 11): something must match, shapes must agree,
+    and with `strict` every `required` name must be given and every given name allowed."""
+    matched = [name for name in given if name in allowed]
+    check_complete([n for n in required if n not in given], [n for n in given if n not in allowed],
+                   bool(matched) or not given, strict, prefix)
+    for name in matched:
+        if tuple(given[name].shape) != tuple(allowed[name].shape):
+            raise LispError(f"{prefix}: size mismatch for {name}: {list(given[name].shape)} in "
+                            f"the file, {list(allowed[name].shape)} in the model")
+    return matched
+
+
+def check_complete(missing, unexpected, loaded, strict, prefix):
+    """Raise unless something was `loaded` and, with `strict`, nothing is `missing` or
+    `unexpected`; the message lists a few names of each."""
+    if not loaded:
+        raise LispError(f"{prefix}: nothing to load, no entry matches the model "
+                        f"({_mismatch(missing, unexpected)})")
+    if strict and (missing or unexpected):
+        raise LispError(f"{prefix}: {_mismatch(missing, unexpected)}; give strict nil to load "
+                        "the matching entries only")
+
+
+def _mismatch(missing, unexpected):
+    parts = [f"{len(names)} {kind} {'entry' if len(names) == 1 else 'entries'} ({_names(names)})"
+             for kind, names in (("missing", missing), ("unexpected", unexpected)) if names]
+    return " and ".join(parts)
+
+
+def _names(names, shown=3):
+    """`a, b, c and 2 more`."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+def read_weights(path, fname, prefix):
+    """The content of a `.pt` file, read with `weights_only=True` (DECISIONS.md 6): a file
+    holding anything but tensors and plain data is refused, and nothing in it runs."""
+    if not isinstance(path, str):
+        raise LispError(f"Error in {fname}: path must be a string (got {describe(path)})")
+    if not os.path.isfile(path):
+        raise LispError(f"{prefix}: no such file: {path}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise LispError(f"{prefix}: {path} holds objects other than tensors and plain data; "
+                        "refused (files are read with weights_only=True)") from e
+    except Exception as e:  # noqa: BLE001
+        raise LispError(f"{prefix}: {path} is not a readable PyTorch file "
+                        f"({backend_message(e)})") from e
 
 # tensor -> LispE data -------------------------------------------------------------------
 
@@ -251,7 +367,7 @@ def diagnose(fname, error, values=(), what="Argument must be a tensor"):
     for value in values:
         if not isinstance(value, torch.Tensor):
             return LispError(f"Error: {what} (in {fname}, got {describe(value)})")
-    return LispError(f"Error in {fname}: {error}")
+    return LispError(f"Error in {fname}: {backend_message(error)}")
 
 
 def register_unary(name, op, doc, aliases=()):
@@ -286,5 +402,7 @@ def backend_errors(prefix):
         yield
     except LispError:
         raise
+    except RecursionError:
+        raise
     except Exception as e:  # noqa: BLE001 - the backend's own failure, reported as is
-        raise LispError(f"{prefix}: {e}") from e
+        raise LispError(f"{prefix}: {backend_message(e)}") from e

@@ -27,8 +27,30 @@ from ...printer import format_number, register_printer
 from ...registry import builtin
 from ...runtime import to_callable
 from ...values import Integers, register_type_name
-from ._common import LIBRARY, check_int, check_number, describe, resolve_device, to_tensor
+from ._common import (LIBRARY, check_bounded, check_choice, check_int, check_number, check_options,
+                      describe, resolve_device, to_tensor)
 from .hf import MODELS, check_vocabulary, lookup_model
+
+# option names and ranges: a misspelt name or an out-of-range value is an error -------------
+
+HF_GENERATE_OPTIONS = ("topk", "topp", "greedy", "temperature", "callback", "data")
+STRATEGIES = ("greedy", "top_k", "topk", "top_p", "topp", "beam_search", "beam")
+_POSITIVE = {"low": 0, "open_low": True}
+_RANGES = {"temperature": _POSITIVE, "repetition_penalty": _POSITIVE,
+           "top_p": dict(_POSITIVE, high=1), "topp": dict(_POSITIVE, high=1),
+           "top_k": {"low": 1, "integer": True}, "topk": {"low": 1, "integer": True},
+           "max_length": {"low": 0, "integer": True}, "num_beams": {"low": 1, "integer": True},
+           "no_repeat_ngram_size": {"low": 0, "integer": True}}
+
+
+def option_value(key, value, fname):
+    """`value` of the generation option `key`, within the option's range; a strategy must be
+    one of STRATEGIES."""
+    if key == "strategy":
+        return check_choice(value.lower() if isinstance(value, str) else value, STRATEGIES,
+                            fname, "strategy")
+    limits = _RANGES.get(key)
+    return value if limits is None else check_bounded(value, fname, key, **limits)
 
 # choosing the next token ----------------------------------------------------------------
 
@@ -134,10 +156,10 @@ def original_repetition_penalty(logits, history, penalty):
 def _strategy(options, fname):
     """The token-picking function of the options: topk > topp > greedy > plain sampling."""
     if "topk" in options:
-        k = check_int(options["topk"], fname, "topk")
+        k = option_value("topk", options["topk"], fname)
         return lambda logits: pick_top_k(logits, k)
     if "topp" in options:
-        p = check_number(options["topp"], fname, "topp")
+        p = option_value("topp", options["topp"], fname)
         return lambda logits: pick_top_p(logits, p)
     if "greedy" in options:
         return pick_greedy
@@ -171,10 +193,10 @@ def torch_hf_generate(path, initial_tokens, eos_id, max_length, options=None):
                         "(in torch_hf_generate: the prompt is empty)")
     eos = set(_id_list(eos_id, fname, "eos_id")) if eos_id is not None else set()
     max_length = check_int(max_length, fname, "max_length")
-    options = options if isinstance(options, dict) else {}
+    options = check_options(options, HF_GENERATE_OPTIONS, fname)
     pick, report = _strategy(options, fname), _callback(options, fname)
-    temperature = check_number(options.get("temperature", entry.settings["temperature"]),
-                               fname, "temperature")
+    temperature = option_value("temperature", options.get("temperature",
+                                                          entry.settings["temperature"]), fname)
     penalty = entry.settings["repetition_penalty"]
     ids = torch.tensor([prompt], device=entry.device)
     check_vocabulary(ids, entry, fname)
@@ -291,8 +313,8 @@ def _set_field(generator, key, value, fname):
     elif key == "do_sample":
         value = bool(value)
     else:
-        return
-    generator.config[key] = value
+        check_choice(key, GENERATOR_DEFAULTS, fname, "configuration key")
+    generator.config[key] = option_value(key, value, fname)
 
 
 @builtin("torch_generator_config", library=LIBRARY, aliases=("torch_generator_configure",))
@@ -457,7 +479,7 @@ def generate(generator, input_ids, fname, **overrides):
 def torch_generate(generator, input_ids, strategy=None):
     """Generate with a generator; a strategy given here is stored in its configuration."""
     if strategy is not None:
-        _generator(generator).config["strategy"] = str(strategy)
+        _generator(generator).config["strategy"] = option_value("strategy", strategy, "torch_generate")
     return generate(generator, input_ids, "torch_generate")
 
 
@@ -504,6 +526,6 @@ def _given(fname, **values):
     out = {}
     for key, value in values.items():
         if value is not None:
-            out[key] = (check_number(value, fname, key) if key in _NUMBERS
-                        else check_int(value, fname, key))
+            out[key] = option_value(key, check_number(value, fname, key) if key in _NUMBERS
+                                    else check_int(value, fname, key), fname)
     return out

@@ -31,7 +31,7 @@ from ...errors import LispError
 from ...printer import register_printer
 from ...registry import builtin
 from ...values import register_type_name, truthy
-from ._common import LIBRARY, describe, resolve_device
+from ._common import LIBRARY, check_options, describe, resolve_device
 
 # the registry ---------------------------------------------------------------------------
 
@@ -78,7 +78,8 @@ def lookup_model(key, fname, missing="Model not loaded"):
     """The HFModel registered under `key`, else `<missing>: <key>` (torch spec §3.6.1)."""
     entry = MODELS.get(key) if isinstance(key, str) else None
     if entry is None:
-        raise LispError(f"Error: {missing}: {key} (in {fname})")
+        shown = key if isinstance(key, str) else describe(key)
+        raise LispError(f"Error: {missing}: {shown} (in {fname})")
     return entry
 
 # load configuration ---------------------------------------------------------------------
@@ -106,6 +107,11 @@ def _number(config, key, default, kind=float):
     return kind(value)
 
 
+LOAD_OPTIONS = ("device", "dtype", "torch_dtype", "max_seq_len", "rope_scaling", "temperature",
+                "top_p", "top_k", "repetition_penalty", "use_kv_cache", "max_cache_len",
+                "manual_attention", "low_memory")
+
+
 def load_settings(config, fname):
     """The load configuration of torch spec §3.6.2 from a LispE dictionary (or nil)."""
     if config is None:
@@ -113,6 +119,7 @@ def load_settings(config, fname):
     if not isinstance(config, dict):
         raise LispError(f"Error in {fname}: the configuration must be a dictionary "
                         f"(got {describe(config)})")
+    check_options(config, LOAD_OPTIONS, fname, "load option")
     return {
         "device": resolve_device(config.get("device", "cpu"), fname),
         "dtype": dtype_named(config.get("dtype", config.get("torch_dtype")), fname),

@@ -13,7 +13,13 @@ Files (DECISIONS.md 5): a path ending in `.pt` holds one `torch.save`d dictionar
 `layer.<i>.<module>.lora_A.weight -> tensor` (read back with `weights_only=True`; a list with a
 `<path>.keys` file, the original's format, is read too); any other path is a standard PEFT
 adapter directory (adapter_config.json + adapter_model.safetensors) that `peft` loads as is,
-and a directory written by peft loads here, creating the adapters when needed.
+and a directory written by peft loads here, creating the adapters when needed.  Both are
+written under a temporary name and renamed into place (`lispe/files.py`).
+
+Loads are strict (DECISIONS.md 11): every adapter of the model gets its A and B from the file
+and every tensor of the file has an adapter, else the error lists a few missing and unexpected
+names and nothing changes; `strict` nil loads the matching part, but never nothing.  A `.pt`
+file loads into adapters made by `torch_hf_lora_init`; a model without adapters is an error.
 
 Deliberately not here: stand-alone LoRA layers (lora.py).
 """
@@ -24,9 +30,11 @@ import re
 import torch
 
 from ...errors import LispError
+from ...files import atomic_write
 from ...registry import builtin
 from ...values import truthy
-from ._common import LIBRARY, check_int, check_number, describe, wrap_errors
+from ._common import (LIBRARY, check_bounded, check_complete, check_entries, check_int,
+                      check_options, describe, read_weights)
 from .hf import dtype_named, lookup_model
 
 DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -40,8 +48,6 @@ def lora_model(name, fname):
         raise LispError(f"Error: Model is not a LoRA model. Use torch_hf_load_model_lora to "
                         f"load. (in {fname}: {name})")
     return entry
-
-
 
 
 def has_adapters(entry):
@@ -140,20 +146,23 @@ def wrap_with_lora(entry, rank, alpha, targets, dtype):
     _start_adapters(entry, rank, dtype)
 
 
-@builtin("torch_hf_lora_init", library=LIBRARY)
-@wrap_errors("torch_hf_lora_init", "Error initializing LoRA")
+_INIT_KEYS = ("rank", "alpha", "target_modules", "dtype")
+
+
+@builtin("torch_hf_lora_init", library=LIBRARY, errors="Error initializing LoRA")
 def torch_hf_lora_init(model_name, rank, alpha=None, target_modules=None, dtype=None):
     """Add LoRA adapters: (name rank alpha target_modules (dtype)) or (name config-dictionary)."""
     fname = "torch_hf_lora_init"
     entry = lora_model(model_name, fname)
     if isinstance(rank, dict):
-        config = rank
+        config = check_options(rank, _INIT_KEYS, fname, "LoRA config key")
         rank, alpha = config.get("rank", 16), config.get("alpha", 32)
         target_modules, dtype = config.get("target_modules"), config.get("dtype")
     rank = check_int(rank, fname, "rank")
     if rank <= 0:
         raise LispError(f"Error in {fname}: rank must be positive (got {rank})")
-    alpha = check_number(alpha if alpha is not None else 2 * rank, fname, "alpha")
+    alpha = check_bounded(alpha if alpha is not None else 2 * rank, fname, "alpha", low=0,
+                          open_low=True)
     dtype = dtype_named(dtype, fname, default="float32")
     if dtype == torch.float16:  # AdamW's update underflows in float16: kept float32, as peft does
         dtype = torch.float32
@@ -169,8 +178,7 @@ def torch_hf_lora_get_parameters(model_name):
 # merge, enable --------------------------------------------------------------------------
 
 
-@builtin("torch_hf_lora_merge", library=LIBRARY)
-@wrap_errors("torch_hf_lora_merge", "Error merging LoRA")
+@builtin("torch_hf_lora_merge", library=LIBRARY, errors="Error merging LoRA")
 def torch_hf_lora_merge(model_name):
     """Fold the adapters into the base weights (outputs unchanged); returns true."""
     entry = lora_model(model_name, "torch_hf_lora_merge")
@@ -179,8 +187,7 @@ def torch_hf_lora_merge(model_name):
     return True
 
 
-@builtin("torch_hf_lora_unmerge", library=LIBRARY)
-@wrap_errors("torch_hf_lora_unmerge", "Error unmerging LoRA")
+@builtin("torch_hf_lora_unmerge", library=LIBRARY, errors="Error unmerging LoRA")
 def torch_hf_lora_unmerge(model_name):
     """Take merged adapters back out of the base weights; returns true."""
     entry = lora_model(model_name, "torch_hf_lora_unmerge")
@@ -189,8 +196,7 @@ def torch_hf_lora_unmerge(model_name):
     return True
 
 
-@builtin("torch_hf_lora_enable", library=LIBRARY)
-@wrap_errors("torch_hf_lora_enable", "Error enabling LoRA")
+@builtin("torch_hf_lora_enable", library=LIBRARY, errors="Error enabling LoRA")
 def torch_hf_lora_enable(model_name, enable):
     """Use the adapters in forward passes (true) or the base model only (false)."""
     entry = lora_model(model_name, "torch_hf_lora_enable")
@@ -212,8 +218,7 @@ def _adapter_tensors(entry):
     return tensors
 
 
-@builtin("torch_hf_lora_save", library=LIBRARY)
-@wrap_errors("torch_hf_lora_save", "Error saving LoRA adapters")
+@builtin("torch_hf_lora_save", library=LIBRARY, errors="Error saving LoRA adapters")
 def torch_hf_lora_save(model_name, path):
     """Save the adapters: a .pt path gets one tensor file, any other path a PEFT directory."""
     entry = lora_model(model_name, "torch_hf_lora_save")
@@ -222,63 +227,113 @@ def torch_hf_lora_save(model_name, path):
     if not has_adapters(entry):
         return False
     if path.endswith(".pt"):
-        torch.save(_adapter_tensors(entry), path)
+        with atomic_write(path) as temporary:
+            torch.save(_adapter_tensors(entry), temporary)
     elif os.path.isfile(os.path.join(path, "config.json")):
         raise LispError(f"Error in torch_hf_lora_save: {path} holds a model (config.json): "
                         "an adapter directory beside its weights would hide them")
     else:
-        entry.model.save_pretrained(path)
+        with atomic_write(path, folder=True) as temporary:
+            entry.model.save_pretrained(temporary)
     return True
 
 
 def _read_tensor_file(path):
-    data = torch.load(path, map_location="cpu", weights_only=True)
+    data = read_weights(path, "torch_hf_lora_load", "Error loading LoRA adapters")
     if isinstance(data, (list, tuple)):
-        with open(path + ".keys", encoding="utf-8") as f:
+        keys_path = path + ".keys"
+        if not os.path.isfile(keys_path):
+            raise LispError(f"Error loading LoRA adapters: {path} holds a list of tensors and "
+                            f"there is no {keys_path} naming them")
+        with open(keys_path, encoding="utf-8") as f:
             keys = [line.strip() for line in f if line.strip()]
         if len(keys) != len(data):
-            return None
+            raise LispError(f"Error loading LoRA adapters: {keys_path} names {len(keys)} "
+                            f"tensors, {path} holds {len(data)}")
         data = dict(zip(keys, data))
-    if not isinstance(data, dict):
-        raise LispError(f"Error in torch_hf_lora_load: {path} does not hold LoRA adapter tensors")
+    if not isinstance(data, dict) or not all(isinstance(v, torch.Tensor) for v in data.values()):
+        raise LispError(f"Error loading LoRA adapters: {path} does not hold LoRA adapter tensors")
     return data
 
 
-def _load_tensor_file(entry, path):
+def _load_tensor_file(entry, path, strict):
+    """Copy the adapters of a `.pt` file into the model's adapters, all checked first."""
     if not has_adapters(entry):
-        return False
+        raise LispError("Error loading LoRA adapters: the model has no LoRA adapters yet "
+                        "(call torch_hf_lora_init first, or load a PEFT adapter directory)")
     data = _read_tensor_file(path)
-    if data is None:
-        return False
+    targets = {f"{key}.{part}.weight": getattr(module, part)[ADAPTER].weight
+               for key, module in adapter_layers(entry) for part in ("lora_A", "lora_B")}
+    matched = check_entries(data, targets, targets, strict, "Error loading LoRA adapters")
     with torch.no_grad():
-        for key, module in adapter_layers(entry):
-            for part in ("lora_A", "lora_B"):
-                tensor = data.get(f"{key}.{part}.weight")
-                if tensor is not None:
-                    getattr(module, part)[ADAPTER].weight.copy_(tensor)
+        for name in matched:
+            targets[name].copy_(data[name])
     return True
 
 
-def _load_peft_directory(entry, path):
-    from peft import PeftModel
-    base = _plain_base(entry)
-    entry.model = PeftModel.from_pretrained(base, path, is_trainable=True)
+def _load_peft_directory(entry, path, strict):
+    """Put the adapters of a PEFT directory on the model in place of any it has; after a
+    failed load the model has its previous adapters back."""
+    from peft.utils import get_peft_model_state_dict
+    previous = None
+    if has_adapters(entry):
+        previous = (entry.model.peft_config[ADAPTER], get_peft_model_state_dict(entry.model),
+                    entry.lora_targets)
+    entry.model = base = _plain_base(entry)
+    try:
+        _attach_directory(entry, base, path, strict)
+    except Exception:
+        _put_back(entry, base, previous)
+        raise
+    return True
+
+
+def _attach_directory(entry, base, path, strict):
+    from peft import PeftConfig, get_peft_model
+    config = PeftConfig.from_pretrained(path)
+    config.inference_mode = False
+    entry.model = get_peft_model(base, config, autocast_adapter_dtype=False)
+    result = entry.model.load_adapter(path, ADAPTER, is_trainable=True)
     entry.model.eval()
-    targets = entry.model.peft_config[ADAPTER].target_modules
     order = [n.rsplit(".", 1)[-1] for n, _ in base.named_modules()]
-    entry.lora_targets = tuple(sorted(set(targets), key=lambda t: order.index(t) if t in order else 0))
-    return True
+    targets = set(config.target_modules)
+    entry.lora_targets = tuple(sorted(targets, key=lambda t: order.index(t) if t in order else 0))
+    _check_loaded(entry.model, result, strict)
 
 
-@builtin("torch_hf_lora_load", library=LIBRARY)
-@wrap_errors("torch_hf_lora_load", "Error loading LoRA adapters")
-def torch_hf_lora_load(model_name, path):
-    """Load adapters from a .pt tensor file or from a PEFT adapter directory (also peft's)."""
+def _put_back(entry, base, previous):
+    """The model without the adapters of a failed load, with `previous` ones if any."""
+    from peft import get_peft_model
+    from peft.utils import set_peft_model_state_dict
+    if entry.model is not base:
+        base = entry.model.unload()
+    entry.model, entry.lora_targets = base, ()
+    if previous is not None:
+        config, state, entry.lora_targets = previous
+        entry.model = get_peft_model(base, config, autocast_adapter_dtype=False)
+        set_peft_model_state_dict(entry.model, state)
+        entry.model.eval()
+
+
+def _check_loaded(model, result, strict):
+    """A PEFT directory must give every adapter its weights, and hold no weight that belongs
+    to no adapter (not strict: something must still have been loaded)."""
+    adapters = [name for name, _ in model.named_parameters() if "lora_" in name]
+    missing = [name for name in result.missing_keys if "lora_" in name]
+    check_complete(missing, list(result.unexpected_keys), len(missing) < len(adapters), strict,
+                   "Error loading LoRA adapters")
+
+
+@builtin("torch_hf_lora_load", library=LIBRARY, errors="Error loading LoRA adapters")
+def torch_hf_lora_load(model_name, path, strict=True):
+    """Load adapters from a .pt tensor file or from a PEFT adapter directory (also peft's);
+    every adapter must be in the file and every tensor of the file must have an adapter
+    (strict nil: the matching part)."""
     entry = lora_model(model_name, "torch_hf_lora_load")
     if not isinstance(path, str) or not os.path.exists(path):
         raise LispError(f"Error in torch_hf_lora_load: no adapter file or directory at {path}")
     if os.path.isdir(path):
         if not os.path.isfile(os.path.join(path, "adapter_config.json")):
             raise LispError(f"Error in torch_hf_lora_load: {path} has no adapter_config.json")
-        return _load_peft_directory(entry, path)
-    return _load_tensor_file(entry, path)
+        return _load_peft_directory(entry, path, truthy(strict))
+    return _load_tensor_file(entry, path, truthy(strict))

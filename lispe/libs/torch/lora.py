@@ -10,8 +10,9 @@ its factored form, `scaling·B(A(x))`, which never builds the `[out, in]` matrix
 
 Because the class *is* an `nn.Linear`, its state dict holds `weight` and `bias` like a plain
 linear layer's (plus `lora_A.weight`, `lora_B.weight`).  Adapters are saved as
-`{"lora_A.weight": A, "lora_B.weight": B}` with `torch.save` and read back with
-`weights_only=True`.
+`{"lora_A.weight": A, "lora_B.weight": B}` with `torch.save`, under a temporary name renamed
+into place (`lispe/files.py`), and read back with `weights_only=True`; a file must hold exactly
+these two tensors, of the layer's shapes.
 
 Not here: LoRA on Hugging Face models (`hf_lora.py`, with peft), dropout on the LoRA branch,
 and unmerging (the LispE API has no unmerge for stand-alone layers; loading new adapters into
@@ -24,10 +25,13 @@ import torch
 from torch import nn
 
 from ...errors import LispError
+from ...files import atomic_write
 from ...printer import format_number, register_printer
-from ...registry import builtin, lookup
+from ...registry import builtin
 from ...values import register_type_name
-from ._common import LIBRARY, backend_errors, check_int, check_number, describe
+from ._common import (LIBRARY, backend_errors, check_entries, check_int, check_number, describe,
+                      read_weights)
+from .hf_lora import lora_parameters
 
 
 class LoRALinear(nn.Linear):
@@ -190,10 +194,7 @@ def torch_lora_trainable_params(model):
     if isinstance(model, LoRALinear):
         return [model.lora_A.weight, model.lora_B.weight]
     if isinstance(model, str):
-        entry = lookup("torch_hf_lora_get_parameters")
-        if entry is None:
-            raise LispError(f"Error in torch_lora_trainable_params: Model not found: {model}")
-        return entry.func(model)
+        return lora_parameters(model, "torch_lora_trainable_params")
     if isinstance(model, nn.Module):
         return [p for p in model.parameters() if p.requires_grad]
     raise LispError(f"Error: Argument must be a model (in torch_lora_trainable_params, "
@@ -207,8 +208,9 @@ def torch_lora_save_adapters(model, path):
     layer = _adapter_owner(model, fname)
     tensors = {"lora_A.weight": layer.lora_A.weight.detach().cpu(),
                "lora_B.weight": layer.lora_B.weight.detach().cpu()}
-    with backend_errors("Error saving LoRA adapters"):
-        torch.save(tensors, _check_path(path, fname))
+    path = _check_path(path, fname)
+    with backend_errors("Error saving LoRA adapters"), atomic_write(path) as temporary:
+        torch.save(tensors, temporary)
     return "LoRA adapters saved successfully"
 
 
@@ -217,22 +219,14 @@ def torch_lora_load_adapters(model, path):
     """Load adapters saved by torch_lora_save_adapters into a LoRA layer of the same shape."""
     fname = "torch_lora_load_adapters"
     layer = _adapter_owner(model, fname)
-    path = _check_path(path, fname)
-    with backend_errors("Error loading LoRA adapters"):
-        tensors = torch.load(path, map_location="cpu", weights_only=True)
-    _load_adapters(layer, tensors, path)
+    prefix = "Error loading LoRA adapters"
+    tensors = read_weights(path, fname, prefix)
+    if not isinstance(tensors, dict) or not all(isinstance(t, torch.Tensor) for t in tensors.values()):
+        raise LispError(f"{prefix}: {path} does not hold named tensors")
+    targets = {"lora_A.weight": layer.lora_A.weight, "lora_B.weight": layer.lora_B.weight}
+    check_entries(tensors, targets, targets, True, prefix)
+    layer.load_adapters(tensors["lora_A.weight"], tensors["lora_B.weight"])
     return "LoRA adapters loaded successfully"
-
-
-def _load_adapters(layer, tensors, path):
-    if not isinstance(tensors, dict) or not {"lora_A.weight", "lora_B.weight"} <= tensors.keys():
-        raise LispError(f"Error loading LoRA adapters: {path} holds no lora_A.weight / lora_B.weight")
-    lora_a, lora_b = tensors["lora_A.weight"], tensors["lora_B.weight"]
-    for name, saved, live in (("A", lora_a, layer.lora_A.weight), ("B", lora_b, layer.lora_B.weight)):
-        if saved.shape != live.shape:
-            raise LispError(f"Error loading LoRA adapters: {name} has shape {list(saved.shape)} in "
-                            f"{path}, the layer expects {list(live.shape)}")
-    layer.load_adapters(lora_a, lora_b)
 
 
 def _adapter_owner(model, fname):

@@ -11,12 +11,13 @@ import torch.nn.functional as F
 
 from ...errors import LispError
 from ...registry import builtin
-from ._common import LIBRARY
+from ._common import LIBRARY, backend_message, describe
 
 
 def _both_tensors(a, b, error):
-    if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
-        raise LispError("Error: Both arguments must be tensors") from error
+    for value in (a, b):
+        if not isinstance(value, torch.Tensor):
+            raise LispError(f"Error: Both arguments must be tensors (got {describe(value)})") from error
 
 
 @builtin("torch_mse_loss", library=LIBRARY)
@@ -30,7 +31,7 @@ def torch_mse_loss(predictions, targets):
         _both_tensors(predictions, targets, e)
         if predictions.is_floating_point() and targets.dtype != predictions.dtype:
             return torch_mse_loss(predictions, targets.to(predictions.dtype))
-        raise LispError(f"Error calculating MSE loss: {e}") from e
+        raise LispError(f"Error calculating MSE loss: {backend_message(e)}") from e
 
 
 def _class_last(predictions, targets):
@@ -60,7 +61,7 @@ def torch_cross_entropy(predictions, targets):
     try:
         return F.cross_entropy(*_class_last(predictions, targets))
     except Exception:  # noqa: BLE001 - report PyTorch's reading of the original call
-        raise LispError(f"Error calculating cross-entropy loss: {error}") from error
+        raise LispError(f"Error calculating cross-entropy loss: {backend_message(error)}") from error
 
 
 @builtin("torch_backward", library=LIBRARY)
@@ -72,5 +73,5 @@ def torch_backward(loss, retain_graph=None, create_graph=None):
     except Exception as e:  # noqa: BLE001
         if not isinstance(loss, torch.Tensor):
             raise LispError("Error: Argument must be a tensor (loss) (in torch_backward)") from e
-        raise LispError(f"Error in backward pass: {e}") from e
+        raise LispError(f"Error in backward pass: {backend_message(e)}") from e
     return True

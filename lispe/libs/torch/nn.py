@@ -11,7 +11,7 @@ from torch import nn
 
 from ...errors import LispError
 from ...registry import builtin
-from ._common import LIBRARY, backend_errors, check_int, check_tensor, int_list
+from ._common import LIBRARY, check_size, check_tensor, int_list
 from ._modules import library_kind, run_module
 
 
@@ -40,12 +40,12 @@ library_kind(nn.LayerNorm, "torch_layernorm_", "PyTorch Layer Normalization")
 library_kind(TransformerBlock, "torch_transformer_block_", "PyTorch Transformer Block")
 
 
-@builtin("torch_linear", library=LIBRARY)
-@backend_errors("Error creating linear layer")
+@builtin("torch_linear", library=LIBRARY, errors="Error creating linear layer")
 def torch_linear(in_features, out_features):
     """Create a linear layer `x·Wᵀ + b` (with bias, PyTorch default initialisation)."""
-    return nn.Linear(check_int(in_features, "torch_linear", "in_features"),
-                     check_int(out_features, "torch_linear", "out_features"))
+    fname, prefix = "torch_linear", "Error creating linear layer"
+    return nn.Linear(check_size(in_features, fname, "in_features", prefix),
+                     check_size(out_features, fname, "out_features", prefix))
 
 
 @builtin("torch_linear_forward", library=LIBRARY)
@@ -57,11 +57,13 @@ def torch_linear_forward(linear, input_data):
     return run_module(linear, input_data, "Error in linear forward: ")
 
 
-@builtin("torch_layer_norm", library=LIBRARY, aliases=("torch_layer_norm_create",))
-@backend_errors("Error creating layer norm")
+@builtin("torch_layer_norm", library=LIBRARY, aliases=("torch_layer_norm_create",),
+         errors="Error creating layer norm")
 def torch_layer_norm(normalized_shape):
     """Create a layer normalisation over the trailing shape (an integer or a list; eps 1e-5)."""
-    return nn.LayerNorm(int_list(normalized_shape, "torch_layer_norm", "normalized_shape"))
+    fname, prefix = "torch_layer_norm", "Error creating layer norm"
+    shape = int_list(normalized_shape, fname, "normalized_shape")
+    return nn.LayerNorm([check_size(n, fname, "normalized_shape", prefix) for n in shape])
 
 
 @builtin("torch_layer_norm_forward", library=LIBRARY)
@@ -73,14 +75,17 @@ def torch_layer_norm_forward(layer_norm, input_data):
     return run_module(layer_norm, input_data, "Error in layer norm forward: ")
 
 
-@builtin("torch_transformer_block", library=LIBRARY, aliases=("torch_transformer_block_create",))
-@backend_errors("Error creating transformer block")
+@builtin("torch_transformer_block", library=LIBRARY, aliases=("torch_transformer_block_create",),
+         errors="Error creating transformer block")
 def torch_transformer_block(embed_dim, num_heads, ffn_dim):
     """Create a post-norm transformer block (attention, 2 layer norms, ReLU feed-forward)."""
-    fname = "torch_transformer_block"
-    return TransformerBlock(check_int(embed_dim, fname, "embed_dim"),
-                            check_int(num_heads, fname, "num_heads"),
-                            check_int(ffn_dim, fname, "ffn_dim"))
+    fname, prefix = "torch_transformer_block", "Error creating transformer block"
+    embed_dim = check_size(embed_dim, fname, "embed_dim", prefix)
+    num_heads = check_size(num_heads, fname, "num_heads", prefix)
+    if embed_dim % num_heads:
+        raise LispError(f"{prefix}: embed_dim ({embed_dim}) must be divisible by num_heads "
+                        f"({num_heads})")
+    return TransformerBlock(embed_dim, num_heads, check_size(ffn_dim, fname, "ffn_dim", prefix))
 
 
 @builtin("torch_transformer_forward", library=LIBRARY, aliases=("torch_transformer_block_forward",))

@@ -14,7 +14,7 @@ import torch
 from ...errors import LispError
 from ...registry import builtin
 from ...runtime import caller_var
-from ._common import LIBRARY, backend_errors, check_number
+from ._common import LIBRARY, backend_errors, backend_message, check_bounded, check_choice
 from ._modules import library_kind, parameters_of
 
 _ALGORITHMS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -24,10 +24,9 @@ class Optimizer:
     """An optimizer of kind `adam`, `adamw` or `sgd`; `.torch` is None until it has parameters."""
 
     def __init__(self, kind, lr, weight_decay=None):
-        if lr < 0:
-            raise ValueError(f"Invalid learning rate: {lr}")
         self.kind, self.lr, self.weight_decay = kind, lr, weight_decay
         self.torch = None
+        self.scheduler = None   # the learning-rate schedule driving it (saved in checkpoints)
 
     def add(self, params):
         """Add the tensors not optimised yet (built on first use, then as a new group)."""
@@ -77,11 +76,13 @@ def check_optimizer(value, fname, what="Argument"):
 
 
 def _kind(name, fname):
-    kind = str(name).lower() if isinstance(name, str) else None
-    if kind not in _ALGORITHMS:
-        raise LispError(f"Error: Unsupported optimizer type (in {fname}, got {name!r}; "
-                        "expected \"adam\", \"adamw\" or \"sgd\")")
-    return kind
+    return check_choice(name.lower() if isinstance(name, str) else name, _ALGORITHMS, fname,
+                        "optimizer type", lead="Error: Unsupported optimizer type")
+
+
+def _rate(value, fname, what="learning_rate", prefix="Error creating optimizer"):
+    """A learning rate or weight decay: a finite number >= 0."""
+    return check_bounded(value, fname, what, low=0, prefix=prefix)
 
 
 def _build(kind, lr, weight_decay, params, prefix):
@@ -96,7 +97,7 @@ def _build(kind, lr, weight_decay, params, prefix):
 def torch_optimizer(model, learning_rate, type):  # noqa: A002 - the spec's parameter name
     """Create an optimizer ("adam", "adamw" or "sgd") over a module's or a list's parameters."""
     fname = "torch_optimizer"
-    return _build(_kind(type, fname), check_number(learning_rate, fname, "learning_rate"), None,
+    return _build(_kind(type, fname), _rate(learning_rate, fname), None,
                   parameters_of(model, fname), "Error creating optimizer")
 
 
@@ -118,12 +119,12 @@ def torch_optimizer_create(model=None, learning_rate=None, type=None):  # noqa: 
         type = _caller_or("type", None)  # noqa: A001
     kind = _kind(type if isinstance(type, str) else "adamw", fname)
     params = [] if model is None else parameters_of(model, fname)
-    return _build(kind, check_number(lr, fname, "learning_rate"), None, params, "Error creating optimizer")
+    return _build(kind, _rate(lr, fname), None, params, "Error creating optimizer")
 
 
 def _deferred(kind, learning_rate, fname, label):
-    lr = check_number(learning_rate, fname, "learning_rate")
-    return _build(kind, lr, None, [], f"Error creating {label} optimizer")
+    prefix = f"Error creating {label} optimizer"
+    return _build(kind, _rate(learning_rate, fname, prefix=prefix), None, [], prefix)
 
 
 @builtin("torch_adam_optimizer", library=LIBRARY)
@@ -156,8 +157,8 @@ def torch_optimizer_add_params(params, learning_rate=None, weight_decay=None):
     if not isinstance(params, (list, tuple)):
         raise LispError(f"Error: params must be a list of tensors (in {fname})")
     tensors = parameters_of(params, fname)
-    lr = 0.001 if learning_rate is None else check_number(learning_rate, fname, "learning_rate")
-    decay = 0.01 if weight_decay is None else check_number(weight_decay, fname, "weight_decay")
+    lr = 0.001 if learning_rate is None else _rate(learning_rate, fname, prefix=prefix)
+    decay = 0.01 if weight_decay is None else _rate(weight_decay, fname, "weight_decay", prefix)
     return _build("adamw", lr, decay, tensors, prefix)
 
 
@@ -184,7 +185,7 @@ def torch_optimizer_zero_grad(optimizer):
 def _failed(optimizer, error, fname, prefix):
     """After `optimizer.torch.<op>()` raised: nothing to do for a deferred optimizer, else an error."""
     if check_optimizer(optimizer, fname).torch is not None:
-        raise LispError(f"{prefix}{error}") from error
+        raise LispError(f"{prefix}{backend_message(error)}") from error
 
 
 @builtin("torch_clip_grad_norm", library=LIBRARY)
@@ -198,11 +199,11 @@ def torch_clip_grad_norm(optimizer, max_norm):
         params = parameters_of(optimizer, fname)
     else:
         raise LispError(f"Error: First argument must be an optimizer (in {fname})")
-    limit = check_number(max_norm, fname, "max_norm")
+    limit = check_bounded(max_norm, fname, "max_norm", low=0, open_low=True)
     try:
         return float(torch.nn.utils.clip_grad_norm_(params, limit))
     except Exception as e:  # noqa: BLE001
-        raise LispError(f"Error in clip_grad_norm: {e}") from e
+        raise LispError(f"Error in clip_grad_norm: {backend_message(e)}") from e
 
 
 @builtin("torch_set_grad_enabled", library=LIBRARY)

@@ -1,41 +1,62 @@
 """lispe_torch Model family, part two (torch spec §3.11): saving and loading modules, state
-dicts, and training checkpoints (model, optimizer state, epoch).
+dicts, and training checkpoints.
 
-Files are ordinary PyTorch files: `torch.save(module.state_dict(), path)` for a model,
-`{"model": ..., "optimizer": ..., "epoch": ...}` for a checkpoint. They are read with
-`torch.load(..., weights_only=True)` (DECISIONS.md 6): a file holding anything but tensors and
-plain data is refused, so nothing in it executes. For the same reason a pickled `nn.Module`
-cannot be loaded; `(torch_load_model path)` rebuilds an MLP from its weights instead, and
-returns a TorchScript model for TorchScript archives.
+Files are ordinary PyTorch files: `torch.save(module.state_dict(), path)` for a model, and for
+a checkpoint `{"model", "optimizer", "epoch", "scheduler", "rng"}`: the model's and the
+optimizer's state dicts, the epoch, the step of the learning-rate schedule attached to the
+optimizer, and the states of the random generators (torch, CUDA, Python's `random`, numpy), so
+that a run resumed from a checkpoint computes exactly the losses of a run never stopped
+(DECISIONS.md 11).  Every file is written under a temporary name and renamed into place
+(`lispe/files.py`): a kill during a save leaves the previous file whole.
+
+Files are read with `torch.load(..., weights_only=True)` (DECISIONS.md 6): a file holding
+anything but tensors and plain data is refused, so nothing in it executes. For the same reason
+a pickled `nn.Module` cannot be loaded; `(torch_load_model path)` rebuilds an MLP from its
+weights instead, and returns a TorchScript model for TorchScript archives.
+
+Loads are strict (DECISIONS.md 11): every parameter of the module must be in the file, every
+entry of the file must be a parameter or buffer of the module, shapes must match, and nothing is
+copied unless everything fits; the error lists a few of the missing and unexpected names.  A
+last argument `nil` (`strict`) loads the matching entries only, but never nothing.  Buffers
+(positional tables, ...) are loaded when present and not required: `torch_state_dict` holds
+parameters only.
 
 Extensions (DECISIONS.md 9): `torch_load_state_dict` also restores an optimizer from a loaded
-checkpoint, and `torch_checkpoint_epoch` gives its epoch, so training resumes exactly.
+checkpoint (with its schedule's step and the random generators: resuming), or a schedule's step
+alone, and `torch_checkpoint_epoch` gives the epoch, so training resumes exactly.
 """
 
 import collections.abc
 import os
-import pickle
+import random
 import zipfile
 
+import numpy
 import torch
 
 from ...errors import LispError
+from ...files import atomic_write
 from ...registry import builtin, lookup
-from ...values import register_protocol
-from ._common import LIBRARY, backend_errors, describe
+from ...values import register_protocol, truthy
+from ._common import LIBRARY, backend_errors, check_bounded, check_entries, describe, read_weights
 from ._modules import as_module, library_kind
 from .model import MLP
 from .optim import Optimizer
+from .schedulers import LRScheduler
 
 
 class StateDict(collections.abc.Mapping):
-    """Named tensors (a module's parameters), with the optimizer state and epoch of the
-    checkpoint they were read from, if any."""
+    """Named tensors (a module's parameters), with the training state of the checkpoint they
+    were read from, if any: `training` holds "optimizer", "epoch", "scheduler" and "rng"."""
 
-    def __init__(self, tensors, optimizer_state=None, epoch=None):
+    def __init__(self, tensors, training=None):
         self.tensors = dict(tensors)
-        self.optimizer_state = optimizer_state
-        self.epoch = epoch
+        self.training = training or {}
+
+    @property
+    def epoch(self):
+        """The epoch of the checkpoint (None for a plain state dict)."""
+        return self.training.get("epoch")
 
     def __getitem__(self, name):
         return self.tensors[name]
@@ -67,21 +88,6 @@ def _split_model_path(a, b, fname):
     return module, b
 
 
-def _read(path, fname, prefix):
-    """The content of a `.pt` file, read with `weights_only=True`."""
-    if not isinstance(path, str):
-        raise LispError(f"Error in {fname}: path must be a string (got {describe(path)})")
-    if not os.path.isfile(path):
-        raise LispError(f"{prefix}: no such file: {path}")
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        raise LispError(f"{prefix}: {path} holds objects other than tensors and plain data; "
-                        "refused (files are read with weights_only=True)") from e
-    except Exception as e:  # noqa: BLE001
-        raise LispError(f"{prefix}: {e}") from e
-
-
 def _model_entries(data):
     """The model's named tensors in a state dict or a checkpoint, else None."""
     if isinstance(data, dict) and isinstance(data.get("model"), dict):
@@ -91,43 +97,45 @@ def _model_entries(data):
     return None
 
 
-def _copy_into(module, entries):
-    """Copy every entry whose name is a parameter or buffer of `module` (shapes must match)."""
+def _copy_into(module, entries, strict, prefix):
+    """Copy `entries` into the parameters and buffers of `module`, all checked first: with
+    `strict`, every parameter must be given and every entry must have a place."""
     targets = dict(module.named_parameters())
     targets.update(module.named_buffers())
-    with torch.no_grad():
-        for name, value in entries.items():
-            target = targets.get(name)
-            if target is None:
-                continue
-            if target.shape != value.shape:
-                raise ValueError(f"size mismatch for {name}: {list(value.shape)} in the "
-                                 f"state dict, {list(target.shape)} in the model")
-            target.copy_(value)
+    required = [name for name, _ in module.named_parameters()]
+    matched = check_entries(entries, required, targets, strict, prefix)
+    with backend_errors(prefix), torch.no_grad():
+        for name in matched:
+            targets[name].copy_(entries[name])
+
+
+def _save(content, path, prefix):
+    """torch.save `content` to `path` under a temporary name, renamed into place."""
+    with backend_errors(prefix), atomic_write(path) as temporary:
+        torch.save(content, temporary)
 
 
 @builtin("torch_save_model", library=LIBRARY)
 def torch_save_model(model, path):
     """Save a module's state dict to a `.pt` file (arguments in either order)."""
     module, path = _split_model_path(model, path, "torch_save_model")
-    with backend_errors("Error saving model"):
-        torch.save(module.state_dict(), path)
+    _save(module.state_dict(), path, "Error saving model")
     return "Model saved successfully"
 
 
 @builtin("torch_load_model", library=LIBRARY)
-def torch_load_model(model, path=None):
-    """Load a `.pt` file into a module (`(model path)` or `(path model)`); with a path alone,
-    return a TorchScript model, an MLP rebuilt from its weights, or a state dict."""
+def torch_load_model(model, path=None, strict=True):
+    """Load a `.pt` file into a module (`(model path)` or `(path model)`; strict nil: matching
+    entries only); with a path alone, return a TorchScript model, an MLP rebuilt from its
+    weights, or a state dict."""
     fname, prefix = "torch_load_model", "Error loading model"
     if path is None:
         return _load_new(model, fname, prefix)
     module, path = _split_model_path(model, path, fname)
-    entries = _model_entries(_read(path, fname, prefix))
+    entries = _model_entries(read_weights(path, fname, prefix))
     if entries is None:
         raise LispError(f"{prefix}: {path} does not hold a state dict")
-    with backend_errors(prefix):
-        module.load_state_dict(_without_foreign_lora(entries, module))
+    _copy_into(module, _without_foreign_lora(entries, module), truthy(strict), prefix)
     return "Model loaded successfully"
 
 
@@ -152,7 +160,7 @@ def _is_torchscript(path):
 def _load_new(path, fname, prefix):
     if isinstance(path, str) and os.path.isfile(path) and _is_torchscript(path):
         return lookup("torch_jit_load").func(path)
-    data = _read(path, fname, prefix)
+    data = read_weights(path, fname, prefix)
     entries = _model_entries(data)
     if entries is None:
         raise LispError(f"{prefix}: {path} does not hold a state dict")
@@ -177,37 +185,91 @@ def torch_state_dict(model):
 
 
 @builtin("torch_load_state_dict", library=LIBRARY)
-def torch_load_state_dict(model, state_dict):
-    """Copy the matching entries of a state dict into a module (or, from a loaded checkpoint,
-    restore an optimizer's state)."""
+def torch_load_state_dict(model, state_dict, strict=True):
+    """Copy a state dict into a module (strict nil: the matching entries only); given an
+    optimizer and a loaded checkpoint, resume: restore the optimizer, its schedule's step and
+    the random generators; given a schedule, restore its step."""
     fname, prefix = "torch_load_state_dict", "Error loading state dict"
     if not isinstance(state_dict, (StateDict, dict)):
         raise LispError("Error: Second argument must be a state dict "
                         f"(in {fname}, got {describe(state_dict)})")
+    training = getattr(state_dict, "training", {})
     if isinstance(model, Optimizer):
-        _restore_optimizer(model, state_dict, prefix)
-        return "State dict loaded successfully"
-    module = as_module(model)
-    if module is None:
-        raise LispError(f"Error: First argument must be a model (in {fname}, got {describe(model)})")
-    with backend_errors(prefix):
-        _copy_into(module, state_dict)
+        _restore_optimizer(model, training, prefix)
+    elif isinstance(model, LRScheduler):
+        _restore_scheduler(model, training, prefix)
+    else:
+        module = as_module(model)
+        if module is None:
+            raise LispError(f"Error: First argument must be a model (in {fname}, got {describe(model)})")
+        _copy_into(module, state_dict, truthy(strict), prefix)
     return "State dict loaded successfully"
 
 
-def _restore_optimizer(optimizer, state_dict, prefix):
-    state = getattr(state_dict, "optimizer_state", None)
+def _restore_optimizer(optimizer, training, prefix):
+    state = training.get("optimizer")
     if state is None:
         raise LispError(f"{prefix}: this state dict holds no optimizer state")
     if optimizer.torch is None:
         raise LispError(f"{prefix}: the optimizer has no parameters yet")
+    scheduler = optimizer.scheduler
+    step = None if scheduler is None else _saved_step(scheduler, training, prefix, required=False)
     with backend_errors(prefix):
         optimizer.torch.load_state_dict(state)
+    if step is not None:
+        scheduler.step_count = step
+    restore_random_states(training.get("rng"))
+
+
+def _restore_scheduler(scheduler, training, prefix):
+    scheduler.step_count = _saved_step(scheduler, training, prefix, required=True)
+
+
+def _saved_step(scheduler, training, prefix, required):
+    """The step of the checkpoint's schedule, which must be of the same kind as `scheduler`."""
+    saved = training.get("scheduler")
+    if saved is None:
+        if required:
+            raise LispError(f"{prefix}: this state dict holds no learning-rate schedule")
+        return None
+    if saved["kind"] != scheduler.kind:
+        raise LispError(f"{prefix}: the checkpoint's schedule is {saved['kind']}, this one is "
+                        f"{scheduler.kind}")
+    return saved["step"]
+
+
+def random_states():
+    """The states of every random generator a training run draws from."""
+    kind, keys, position, has_gauss, gauss = numpy.random.get_state()
+    states = {"torch": torch.get_rng_state(), "python": random.getstate(),
+              "numpy": [kind, keys.tolist(), position, has_gauss, gauss]}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def restore_random_states(states):
+    """Put the generators back in the states saved by `random_states` (None: unchanged)."""
+    if not states:
+        return
+    torch.set_rng_state(states["torch"])
+    version, internal, gauss = states["python"]
+    random.setstate((version, tuple(internal), gauss))
+    kind, keys, position, has_gauss, cached = states["numpy"]
+    numpy.random.set_state((kind, numpy.array(keys, dtype=numpy.uint32), position, has_gauss, cached))
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+def _scheduler_state(optimizer):
+    scheduler = optimizer.scheduler
+    return None if scheduler is None else {"kind": scheduler.kind, "step": scheduler.step_count}
 
 
 @builtin("torch_save_checkpoint", library=LIBRARY)
 def torch_save_checkpoint(model, optimizer, epoch, path):
-    """Save model state, optimizer state and epoch to a `.pt` file."""
+    """Save everything a resumed run needs: model and optimizer states, epoch, the step of the
+    optimizer's learning-rate schedule, and the random generators' states."""
     fname = "torch_save_checkpoint"
     module = as_module(model)
     if module is None:
@@ -215,28 +277,28 @@ def torch_save_checkpoint(model, optimizer, epoch, path):
     if not isinstance(optimizer, Optimizer):
         raise LispError("Error: Second argument must be an optimizer "
                         f"(in {fname}, got {describe(optimizer)})")
+    epoch = check_bounded(epoch, fname, "epoch", low=0, integer=True)
     if not isinstance(path, str):
         raise LispError(f"Error in {fname}: path must be a string (got {describe(path)})")
     content = {"model": module.state_dict(),
                "optimizer": None if optimizer.torch is None else optimizer.torch.state_dict(),
-               "epoch": epoch}
-    with backend_errors("Error saving checkpoint"):
-        torch.save(content, path)
+               "epoch": epoch, "scheduler": _scheduler_state(optimizer), "rng": random_states()}
+    _save(content, path, "Error saving checkpoint")
     return "Checkpoint saved successfully"
 
 
 @builtin("torch_load_checkpoint", library=LIBRARY)
 def torch_load_checkpoint(path):
     """Read a checkpoint (or a plain state dict): a state dict of the model, carrying the
-    optimizer state and epoch."""
+    optimizer state, epoch, schedule step and random states for resuming."""
     prefix = "Error loading checkpoint"
-    data = _read(path, "torch_load_checkpoint", prefix)
+    data = read_weights(path, "torch_load_checkpoint", prefix)
     entries = _model_entries(data)
     if entries is None:
         raise LispError(f"{prefix}: {path} holds neither a checkpoint nor a state dict")
     if entries is data:
         return StateDict(entries)
-    return StateDict(entries, data.get("optimizer"), data.get("epoch"))
+    return StateDict(entries, {key: data.get(key) for key in ("optimizer", "epoch", "scheduler", "rng")})
 
 
 @builtin("torch_checkpoint_epoch", library=LIBRARY)

@@ -19,7 +19,7 @@ import math
 from ...errors import LispError
 from ...printer import format_number
 from ...registry import builtin
-from ._common import LIBRARY, check_number
+from ._common import LIBRARY, check_bounded, check_choice, check_options
 from ._modules import library_kind
 from .optim import Optimizer
 
@@ -61,6 +61,7 @@ class LRScheduler:
     def __init__(self, optimizer, kind, config):
         self.optimizer, self.kind, self.config = optimizer, kind, config
         self.step_count = 0
+        optimizer.scheduler = self
 
     @property
     def name(self):
@@ -81,16 +82,23 @@ library_kind(LRScheduler, "torch_lrs_scheduler_",
                        f"lr={format_number(float(s.optimizer.current_lr()))})")
 
 
-def _config(config, fname):
+_LOWEST = {"initial_lr": (0, False), "min_lr": (0, False), "gamma": (0, True),
+           "total_steps": (0, False), "warmup_steps": (0, False), "step_size": (1, False)}
+_COUNTS = ("total_steps", "warmup_steps", "step_size")
+
+
+def _config(config, kind, fname):
+    """The schedule's configuration: the defaults, overridden by the known keys of `config`,
+    each checked against its range (step counts are truncated to integers)."""
     values = dict(_DEFAULTS)
-    if config is None:
-        return values
-    if not isinstance(config, dict):
-        raise LispError(f"Error in {fname}: config must be a dictionary")
-    for key in _DEFAULTS:
-        if config.get(key) is not None:
-            number = check_number(config[key], fname, key)
-            values[key] = int(number) if key in ("total_steps", "warmup_steps", "step_size") else number
+    for key, value in check_options(config, _DEFAULTS, fname, "config key").items():
+        if value is not None:
+            low, open_low = _LOWEST[key]
+            number = check_bounded(value, fname, key, low=low, open_low=open_low)
+            values[key] = int(number) if key in _COUNTS else number
+    if kind == "linear_warmup_cosine" and values["warmup_steps"] > values["total_steps"]:
+        raise LispError(f"Error in {fname}: warmup_steps ({values['warmup_steps']}) must not "
+                        f"exceed total_steps ({values['total_steps']})")
     return values
 
 
@@ -107,10 +115,9 @@ def torch_lr_scheduler(optimizer, scheduler_type, config=None):
     fname = "torch_lr_scheduler"
     if not isinstance(optimizer, Optimizer):
         raise LispError(f"Error: First argument must be an optimizer (in {fname})")
-    kind = scheduler_type.lower() if isinstance(scheduler_type, str) else None
-    if kind not in _SCHEDULES:
-        raise LispError(f"Error: Unknown scheduler type: {scheduler_type} (in {fname})")
-    return LRScheduler(optimizer, kind, _config(config, fname))
+    kind = scheduler_type.lower() if isinstance(scheduler_type, str) else scheduler_type
+    check_choice(kind, _SCHEDULES, fname, "scheduler type", lead="Error: Unknown scheduler type")
+    return LRScheduler(optimizer, kind, _config(config, kind, fname))
 
 
 @builtin("torch_scheduler_step", library=LIBRARY)
@@ -131,5 +138,5 @@ def torch_scheduler_set_lr(scheduler, learning_rate):
     """Write a learning rate into every parameter group (the step counter is unchanged)."""
     fname = "torch_scheduler_set_lr"
     _check_scheduler(scheduler, fname, "First argument").optimizer.set_lr(
-        check_number(learning_rate, fname, "learning_rate"))
+        check_bounded(learning_rate, fname, "learning_rate", low=0))
     return True

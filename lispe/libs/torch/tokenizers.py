@@ -14,7 +14,9 @@ gives plain ids (no BOS/EOS added), decode is SentencePiece's detokenisation.  T
 `hard_vocab_limit=false`, so a corpus too small for the requested vocabulary yields a smaller
 one instead of failing (the seed manuals train 8000-piece vocabularies on a few lines), and
 trains lossless models (identity normalisation, whitespace kept as is), so that decoding gives
-back exactly the encoded text whenever its characters occur in the corpus.
+back exactly the encoded text whenever its characters occur in the corpus.  Training writes
+into a temporary folder beside the model; `<prefix>.model` and `<prefix>.vocab` are then each
+renamed into place (`lispe/files.py`), so a kill during training leaves the previous model.
 
 Not here: tiktoken (`lispe_tiktoken`), Hugging Face `tokenizers`, special-token handling
 beyond the four ids above.
@@ -23,10 +25,12 @@ beyond the four ids above.
 import array
 import os
 import string
+import tempfile
 
 import torch
 
 from ...errors import LispError
+from ...files import atomic_write
 from ...printer import register_printer
 from ...registry import builtin
 from ...values import register_type_name
@@ -164,9 +168,13 @@ def torch_simple_tokenizer():
 @builtin("torch_sentencepiece_tokenizer", library=LIBRARY)
 def torch_sentencepiece_tokenizer(model_path=None):
     """Load a SentencePiece tokenizer from a .model file."""
+    return _sentencepiece(model_path, "torch_sentencepiece_tokenizer")
+
+
+def _sentencepiece(model_path, fname):
     if model_path is None:
         raise LispError("Error: model_path parameter required for SentencePiece tokenizer")
-    _check_string(model_path, "torch_sentencepiece_tokenizer", "model_path")
+    _check_string(model_path, fname, "model_path")
     _require_sentencepiece()
     if not os.path.isfile(model_path):
         raise LispError("Error creating SentencePiece tokenizer: Failed to load SentencePiece "
@@ -179,7 +187,9 @@ def torch_sentencepiece_tokenizer(model_path=None):
 @builtin("torch_tokenizer_create", library=LIBRARY)
 def torch_tokenizer_create(model_path=None):
     """A simple tokenizer, or with a path a SentencePiece tokenizer loaded from it."""
-    return torch_simple_tokenizer() if model_path is None else torch_sentencepiece_tokenizer(model_path)
+    if model_path is None:
+        return torch_simple_tokenizer()
+    return _sentencepiece(model_path, "torch_tokenizer_create")
 
 
 @builtin("torch_train_sentencepiece", library=LIBRARY)
@@ -198,12 +208,25 @@ def torch_train_sentencepiece(input_file, model_prefix, vocab_size=None, model_t
     if not os.path.isfile(input_file):
         raise LispError(f"Error training SentencePiece model: input file not found: {input_file}")
     with backend_errors("Error training SentencePiece model"):
+        _train(input_file, model_prefix, vocab_size, model_type)
+    return f"Training completed successfully. Model saved as: {model_prefix}.model"
+
+
+def _train(input_file, model_prefix, vocab_size, model_type):
+    """Train into a temporary folder beside the prefix, then move both files into place."""
+    parent = os.path.dirname(os.path.abspath(model_prefix))
+    if not os.path.isdir(parent):
+        raise LispError(f"Error training SentencePiece model: no such folder: {parent}")
+    with tempfile.TemporaryDirectory(dir=parent, prefix=".sentencepiece-") as folder:
+        trained = os.path.join(folder, "model")
         sentencepiece.SentencePieceTrainer.train(
-            input=input_file, model_prefix=model_prefix, vocab_size=vocab_size,
+            input=input_file, model_prefix=trained, vocab_size=vocab_size,
             model_type=model_type, character_coverage=1.0, pad_id=PAD, unk_id=UNK, bos_id=BOS,
             eos_id=EOS, hard_vocab_limit=False, normalization_rule_name="identity",
             remove_extra_whitespaces=False, minloglevel=2)
-    return f"Training completed successfully. Model saved as: {model_prefix}.model"
+        for suffix in (".vocab", ".model"):
+            with atomic_write(model_prefix + suffix) as temporary:
+                os.replace(trained + suffix, temporary)
 
 # encode / decode ------------------------------------------------------------------------
 
