@@ -573,6 +573,6 @@ BIG = list(range(10**5))
                                        ("°", ("+", BIG, BIG))])
 def test_huge_sizes_fail_fast(name, args):
     start = time.perf_counter()
-    with pytest.raises(LispError, match="would not fit in memory"):
+    with pytest.raises(LispError, match="would not fit in memory|Exceeding range"):
         call(name, *args)
     assert time.perf_counter() - start < 1

@@ -180,12 +180,19 @@ def _typed_rows(rows):
     return rows
 
 
+def _function(f, fname):
+    """f as a Python callable; a typed list or a number is not a function."""
+    if isinstance(f, (TypedArray, int, float)) or f is None:
+        raise LispError("Error: Not a function or a data structure", fname)
+    return to_callable(f)
+
+
 @builtin("°")
 def outer(f, a, b):
     """Outer product: the matrix of (f x y) for every x of a and y of b."""
     if not isinstance(a, _SEQUENCES) or not isinstance(b, _SEQUENCES):
         raise LispError("Error: arguments for '°' are lists", "°")
-    fn = to_callable(f)
+    fn = _function(f, "°")
     check_size(len(a) * len(b), "°")
     return _typed_rows([[fn(x, y) for y in b] for x in a])
 
@@ -201,10 +208,10 @@ def _reduce_with(fn, values):
 def inner(f, g, a, b):
     """Inner product: (. '+ '* a b) is the dot product of two lists, the matrix product of
     two matrices (f reduces what g combines)."""
-    fold, combine = to_callable(f), to_callable(g)
     nested_a, nested_b = _is_nested(a), _is_nested(b)
     if not isinstance(a, _SEQUENCES) or not isinstance(b, _SEQUENCES) or nested_a != nested_b:
         raise LispError("Error: arguments for '.' must be compatible lists or matrices", ".")
+    fold, combine = _function(f, "."), _function(g, ".")
     if not nested_a:
         if len(a) != len(b) or not len(a):
             raise LispError("Error: lists should have the same size for '.'", ".")
@@ -245,9 +252,9 @@ def plus_multiply(m1, shape1, m2, shape2):
 @builtin("∈", aliases=("member",))
 def member(c, values):
     """For every element of c, 1 when it is one of values, else 0 (same shape as c)."""
-    if not isinstance(c, _SEQUENCES):
+    if not isinstance(c, _SEQUENCES) or not isinstance(values, _SEQUENCES):
         raise LispError("Error: expecting a list as first element", "∈")
-    pool = list(values) if isinstance(values, _SEQUENCES) else [values]
+    pool = list(values)
 
     def mask(x):
         if isinstance(x, _SEQUENCES):

@@ -19,6 +19,7 @@ from ..values import Integers, LList, Pair, TypedArray, protocol
 from ._common import OUT_OF_BOUNDS, SEQUENCES, check_int, type_error
 from .compare import equal
 from .dictionaries import dict_key
+from .matrices import Matrix, Tensor
 
 _INDEXED = (list, str, array.array, LList)
 
@@ -120,8 +121,17 @@ def set_at(container, key, value, *more):
 
 
 def _slice(c, begin, end):
+    """Elements begin..end-1 of c, in a container of c's kind (a cyclic llist's cdr goes on
+    round: the cdr of the cyclic (1 2 3) is the cyclic (2 3 1))."""
     if isinstance(c, LList):
+        if c.cyclic and begin == 1 and end is None:
+            out = LList(c)
+            out.rotate(-1)
+            out.cyclic = True
+            return out
         return LList(itertools.islice(c, begin, end))
+    if isinstance(c, (Matrix, Tensor)):
+        return type(c)(c[begin:end])
     return c[begin:end]
 
 
@@ -216,9 +226,9 @@ def last(c):
     """Last element of a list (nil when empty); last character of a string."""
     if isinstance(c, _INDEXED):
         return c[-1] if len(c) else None
-    if c is None:
-        return None
-    return at_one(c, -1)
+    if protocol("at", c) is not None:
+        return at_one(c, -1)
+    return None
 
 
 @builtin("size")

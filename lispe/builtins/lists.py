@@ -40,6 +40,7 @@ def _memory_limit():
         return 1 << 34
 
 
+_NOT_GIVEN = object()
 MAX_ELEMENTS = _memory_limit() // 16      # a list of more elements could not fit in memory
 
 
@@ -198,12 +199,11 @@ def _progression(start, stop, step, fname, inclusive):
             raise type_error(fname, "numbers", v)
     if step == 0:
         return Integers()
-    if start > stop and step > 0:
+    if start > stop and step > 0 and not inclusive:
         step = -step
     span = (stop - start) / step
-    if not math.isfinite(span):
-        raise LispError(f"Error: {fname}: Exceeding range", fname)
-    check_size(max(int(span) + 1, 0), fname)
+    if not math.isfinite(span) or span + 1 > MAX_ELEMENTS:
+        raise LispError("Error: Exceeding range", fname)
     if type(start) is int and type(stop) is int and type(step) is int:
         end = stop + (1 if step > 0 else -1) if inclusive else stop
         try:
@@ -804,3 +804,20 @@ def cyclicp(c):
     """True for an llist whose end is linked back to its start (see `extend`)."""
     return isinstance(c, LList) and c.cyclic
 
+
+
+@builtin("takenb", signature="(takenb n l (from_end))")
+def takenb(n, c, from_end=_NOT_GIVEN):
+    """The first n elements of a list (the last ones when n is negative or a third argument
+    is given), in a list of the same kind."""
+    count = check_int(n, "takenb", "an integer count")
+    if not isinstance(c, (list, array.array, LList)):
+        raise LispError("Error: Expecting a list as second element", "takenb")
+    backward = from_end is not _NOT_GIVEN
+    if count < 0:
+        if backward:
+            raise LispError("Error: wrong value for first argument", "takenb")
+        count, backward = -count, True
+    items = list(c) if isinstance(c, LList) else c
+    taken = items[max(len(items) - count, 0):] if backward else items[:count]
+    return LList(taken) if isinstance(c, LList) else taken

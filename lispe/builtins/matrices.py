@@ -25,7 +25,7 @@ from ..values import (Floats, Integers, Numbers, Shorts, Strings, TypedArray, re
 from ._common import check_int
 from .lists import check_size, typed
 
-TINY = 1.0e-20
+TINY = 1.5e-16        # a zero pivot is replaced by this, as in the reference
 
 
 class Matrix(list):
@@ -80,21 +80,23 @@ def shape_of(value):
     return dims
 
 
-def build(row_kind, dims, values):
-    """A matrix/tensor (or a typed row when dims has one entry) of `values` cycled to fill."""
-    total = check_size(math.prod(dims), "rho")
+def build(row_kind, dims, values, cls=None, fname="rho"):
+    """A matrix/tensor (or a typed row when dims has one entry) of `values` cycled to fill;
+    `cls` forces the class of the result and of its sub-arrays."""
+    total = check_size(math.prod(dims), fname)
     if not values:
         values = [row_kind.convert(0) if row_kind is not Strings else ""]
     flat = (values * (total // len(values) + 1))[:total] if total else []
-    return _nest(row_kind, dims, flat)
+    return _nest(row_kind, dims, flat, cls)
 
 
-def _nest(row_kind, dims, flat):
+def _nest(row_kind, dims, flat, cls):
     if len(dims) == 1:
         return typed(row_kind, (flat,))
     step = math.prod(dims[1:])
-    rows = [_nest(row_kind, dims[1:], flat[i * step:(i + 1) * step]) for i in range(dims[0])]
-    return array_class(row_kind, len(dims))(rows)
+    rows = [_nest(row_kind, dims[1:], flat[i * step:(i + 1) * step], cls)
+            for i in range(dims[0])]
+    return (cls or array_class(row_kind, len(dims)))(rows)
 
 
 def flat_values(value):
@@ -111,12 +113,18 @@ def flat_values(value):
 
 
 def _dimensions(args, fname):
-    dims = [check_int(d, fname, "integer dimensions") for d in args]
-    return [max(d, 0) for d in dims]
+    """Dimensions from the arguments: numbers, truncated; a negative one counts as 0."""
+    dims = []
+    for d in args:
+        if isinstance(d, float) and math.isfinite(d):
+            d = int(d)
+        dims.append(max(check_int(d, fname, "integer dimensions"), 0))
+    return dims
 
 
 def _matrix_constructor(name):
-    kind = MATRICES[name].row_kind
+    cls = MATRICES[name]
+    kind = cls.row_kind
     fname = f"matrix_{name}"
 
     def make(rows_or_x, y=None, value=None):
@@ -125,12 +133,12 @@ def _matrix_constructor(name):
                     and all(isinstance(r, (list, TypedArray)) for r in rows_or_x)):
                 raise LispError("Error: Cannot initialize a matrix with this value", fname)
             dims = [len(rows_or_x), len(rows_or_x[0])]
-            return build(kind, dims, flat_values(rows_or_x))
+            return build(kind, dims, flat_values(rows_or_x), cls, fname)
         dims = _dimensions((rows_or_x, y), fname)
         if not all(dims):
             return []
         fill = 0 if value is None or isinstance(value, (list, TypedArray)) else value
-        return build(kind, dims, [typed(kind, (fill,))[0]])
+        return build(kind, dims, [typed(kind, (fill,))[0]], cls, fname)
     make.__name__ = make.__qualname__ = fname
     builtin(fname, signature=f"({fname} x y (value))",
             doc=f"A matrix of {name} values: (x y) zeros or `value`, or converted from a list "
@@ -138,7 +146,8 @@ def _matrix_constructor(name):
 
 
 def _tensor_constructor(name):
-    kind = TENSORS[name].row_kind
+    cls = TENSORS[name]
+    kind = cls.row_kind
     fname = f"tensor_{name}"
 
     def make(first, *dims):
@@ -148,11 +157,11 @@ def _tensor_constructor(name):
             shape = shape_of(first)
             if len(shape) < 2:
                 raise LispError("Error: a tensor needs nested lists", fname)
-            return build(kind, shape, flat_values(first))
+            return build(kind, shape, flat_values(first), cls, fname)
         shape = _dimensions((first, *dims), fname)
         if not all(shape):
             return []
-        return build(kind, shape, [])
+        return build(kind, shape, [], cls, fname)
     make.__name__ = make.__qualname__ = fname
     builtin(fname, signature=f"({fname} d1 d2 ...)",
             doc=f"A tensor of {name} values: zeros of dimensions d1 d2 ..., or converted from "
@@ -179,8 +188,9 @@ def _result(like, rows):
     return type(like)(typed(like.row_kind, (r,)) for r in rows)
 
 
-def lu_decompose(a):
-    """Crout LU decomposition in place of the rows `a`; (permutation, sign) or None if singular."""
+def lu_decompose(a, exact=False):
+    """Crout LU decomposition in place of the rows `a`: (permutation, sign), or None when a row
+    is all zeros.  A zero pivot becomes TINY, unless `exact` (then the result is None too)."""
     n = len(a)
     scale = []
     for row in a:
@@ -204,6 +214,8 @@ def lu_decompose(a):
             scale[i_max] = scale[j]
         indexes[j] = i_max
         if abs(a[j][j]) < TINY:
+            if exact:
+                return None
             a[j][j] = TINY
         for i in range(j + 1, n):
             a[i][j] /= a[j][j]
@@ -254,8 +266,8 @@ def determinant(m):
         raise LispError("Error: We can only compute the determinant of a matrix", "determinant")
     n = _square(m, "determinant", "We can only compute the determinant of a matrix")
     lu = _float_rows(m)
-    found = lu_decompose(lu)
-    if found is None:
+    found = lu_decompose(lu, exact=True)
+    if found is None:       # singular
         return 0.0
     return found[1] * math.prod(lu[i][i] for i in range(n))
 

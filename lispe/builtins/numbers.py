@@ -266,9 +266,9 @@ def _rebuild(like, values):
             return kind(values)
         except TypeError:
             return values
-    if issubclass(kind, (LList, list)):
+    if issubclass(kind, LList):
         return kind(values)
-    return values
+    return values           # a matrix, a tensor or a heap gives a plain list, as in the reference
 
 
 def _elements(c):
