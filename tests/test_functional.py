@@ -91,16 +91,19 @@ def test_atoms_lists_functions_and_variables():
 
 def test_endless_sequences_stay_lazy_until_taken():
     from itertools import count
-    from lispe.builtins.functional import Endless, drop, filter_, map_, take, takewhile
-    naturals = Endless(lambda: count(1))
+    from lispe.builtins.functional import Lazy, drop, filter_, map_, take, takewhile
+    naturals = Lazy(lambda: count(1))
     squares = map_(lambda x: x * x, naturals)
-    assert isinstance(squares, Endless)
+    assert isinstance(squares, Lazy)
     assert takewhile(lambda x: x < 30, squares) == [1, 4, 9, 16, 25]
     assert take(3, drop(2, filter_(lambda x: x % 2, naturals))) == [5, 7, 9]
     with pytest.raises(LispError, match="endless"):
         Lisp().execute("foldl", "+", 0, naturals)
+    value, _ = run("(list (take 5 (map '* (cycle '(1 2)))) (takewhile '(< 20) (map '* (irange 1 1)))"
+                   " (take 2 (drop 3 (repeat 'a))))")
+    assert value == [[1, 4, 1, 4, 1], [1, 4, 9, 16], ["a", "a"]]
 
 
 def test_apply_checks_the_number_of_arguments_of_a_builtin():
-    with pytest.raises(LispError, match="Wrong number of arguments for: '\\+'"):
+    with pytest.raises(LispError, match="wrong number of arguments for: '\\+'"):
         run("(apply '+ ())")

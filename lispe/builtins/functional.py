@@ -23,8 +23,9 @@ from ..errors import LispBreak, LispError, LispReturn
 from ..printer import register_printer, to_string
 from ..registry import builtin
 from ..runtime import is_lispe_code, mangle, to_callable
-from ..values import Symbol, protocol, register_type_name, truthy
+from ..values import Symbol, protocol, register_protocol, register_type_name, truthy
 from ._common import SEQUENCES, check_int
+from .lists import Endless as Repeated, IRange
 
 COMPARATORS = frozenset(("=", "==", "!=", "<", ">", "<=", ">=", ">=<", ","))
 OPERATORS = COMPARATORS | frozenset((
@@ -248,11 +249,12 @@ def any_function(f):
 
 # The walked elements ------------------------------------------------------------------------
 
-class Endless:
-    """An endless lazy sequence.  The reference runs `map`, `filter`, `take`... over an
-    endless range (`(irange 1 1)`) by fusing them into one loop; here `map`, `filter`, `drop`
-    and `dropwhile` of an endless sequence give an endless sequence, and `take`, `takewhile`
-    (or a loop that breaks) end it: `(takewhile '(< 10) (map '* (irange 1 1)))`."""
+class Lazy:
+    """An endless sequence computed as it is walked.  The reference runs `map`, `filter`,
+    `take`... over an endless range (`(irange 1 1)`, `cycle`, `repeat`) by fusing them into one
+    loop; here `map`, `filter`, `drop` and `dropwhile` of an endless sequence give a `Lazy`
+    one, and `take`, `takewhile` (or a loop that breaks) end it:
+    `(takewhile '(< 10) (map '* (irange 1 1)))`."""
 
     __slots__ = ("make",)
 
@@ -263,15 +265,15 @@ class Endless:
         return self.make()
 
 
-register_type_name(Endless, "endless_")
-register_printer(Endless, lambda e: "(...)")
+register_type_name(Lazy, "list_")
+register_printer(Lazy, lambda e: "(...)")
+register_protocol("endless", Lazy, lambda e: True)
+register_protocol("endless", Repeated, lambda e: True)              # cycle, repeat
+register_protocol("endless", IRange, lambda r: r.stop is None)      # (irange start step)
 
 
 def is_endless(c):
-    """True for an endless sequence: an `Endless`, or a kind whose "endless" protocol says so
-    (an `(irange start step)` without an end)."""
-    if isinstance(c, Endless):
-        return True
+    """True for an endless sequence (its kind's "endless" protocol says so)."""
     fn = protocol("endless", c)
     return fn is not None and fn(c)
 
@@ -299,7 +301,7 @@ def elements(c):
 
 def _lazily(c, walk):
     """`walk(iterator)` over an endless c, as an endless sequence."""
-    return Endless(lambda: walk(iter(c)))
+    return Lazy(lambda: walk(iter(c)))
 
 
 def as_list(c, fname):

@@ -176,7 +176,7 @@ def apply(f, arguments):
     entry = lookup(getattr(fn, "lispe_name", ""))
     if entry is not None and not (entry.min_args <= len(args)
                                   and (entry.max_args is None or len(args) <= entry.max_args)):
-        raise LispError(f"Error: Wrong number of arguments for: '{entry.name}'")
+        raise LispError(f"Error: wrong number of arguments for: '{entry.name}'")
     return fn(*args)
 
 
