@@ -52,7 +52,7 @@ def test_configuration_keys(tmp_path):
     config = {"device": "cuda", "dtype": "bfloat16", "max_seq_len": 0, "rope_scaling": 1.0,
               "temperature": 0.7, "top_p": 0.9, "top_k": 50, "repetition_penalty": 1.1,
               "use_kv_cache": True, "max_cache_len": 64, "manual_attention": True,
-              "low_memory": True, "unknown_key": 1}
+              "low_memory": True}
     key = hf.torch_hf_load_model(directory, config)
     entry = hf.MODELS[key]
     assert entry.device == torch.device("cpu")  # cuda absent: falls back (DECISIONS.md 2)
