@@ -107,3 +107,11 @@ def test_endless_sequences_stay_lazy_until_taken():
 def test_apply_checks_the_number_of_arguments_of_a_builtin():
     with pytest.raises(LispError, match="wrong number of arguments for: '\\+'"):
         run("(apply '+ ())")
+
+
+def test_bodies_gives_the_clauses_of_a_pattern_function():
+    value, _ = run("(defpat g (1) 'one) (defpat g (x) 'other)"
+                   " (list (size (bodies g)) ((car (bodies g)) 1) ((cadr (bodies g)) 5) (bodies 'g))")
+    assert value == [2, "one", "other", "g"]
+    with pytest.raises(LispError, match="Could not find a match"):
+        run("(defpat g (1) 'one) (defpat g (x) 'other) ((car (bodies g)) 2)")

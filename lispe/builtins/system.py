@@ -19,6 +19,7 @@ import sys
 import time
 
 from ..errors import LispError
+from ..patterns import PatternFunction
 from ..printer import to_string
 from ..registry import REGISTRY, builtin
 from ..runtime import is_lispe_code
@@ -150,10 +151,18 @@ def atoms():
 
 @builtin("bodies")
 def bodies(function):
-    """The clauses of a pattern or predicate function (defpat, defpred), as a list of their
-    definitions; any other value is given back as it is."""
-    clauses = getattr(function, "lispe_bodies", None)
-    return list(clauses) if clauses is not None else function
+    """The clauses of a pattern or predicate function (defpat, defpred, defprol) as a list of
+    one-clause functions, in the order they were defined; any other value is given back."""
+    if isinstance(function, PatternFunction):
+        return [_one_clause(function, clause) for clause in function.clauses]
+    return function
+
+
+def _one_clause(family, clause):
+    """A pattern function made of one clause of `family`."""
+    _, patterns, variables, body = clause
+    return PatternFunction(family.lispe_name, family.kind, family.data_names).add(
+        patterns, variables, body)
 
 
 @builtin("__root__")
