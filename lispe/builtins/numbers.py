@@ -235,7 +235,7 @@ def typed_op(kind, op, x, y):
     bits = _INT_BITS.get(kind)
     if bits is None:
         r = _float_op(op, float(x), y)
-        return r
+        return Float32(r) if kind is Floats else r
     if op == "/":
         if y == 0:
             raise LispError(DIVISION_BY_ZERO)
@@ -248,10 +248,31 @@ def typed_op(kind, op, x, y):
 
 
 def _store(kind, values):
-    """A typed list of `kind` holding `values` (already of its element type)."""
-    if kind is Floats:
-        return Floats(Float32(v) if math.isfinite(v) else v for v in values)
-    return kind(values)
+    """A typed list of `kind` holding `values` (integers wrap around like the reference's)."""
+    try:
+        return kind.from_array(array.array(kind.typecode_, values))
+    except OverflowError:
+        bits = _INT_BITS[kind]
+        return kind.from_array(array.array(kind.typecode_, [_wrap(v, bits) for v in values]))
+
+
+_FAST = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+def _fast_typed(kind, op, items, other):
+    """`+ - *` of a numeric typed list and a number or a list of numbers of its own kind,
+    without the per-element conversions (None when this shortcut does not apply)."""
+    fn = _FAST.get(op)
+    if fn is None:
+        return None
+    if isinstance(other, _CONTAINERS):
+        if type(other) is not kind:
+            return None
+        n = min(len(items), len(other))
+        return _store(kind, list(map(fn, items[:n], other[:n])) + list(items[n:]))
+    y = _number(other)
+    y = _as_int(y) if kind in _INT_BITS else float(y)
+    return _store(kind, [fn(x, y) for x in items])
 
 
 def _rebuild(like, values):
@@ -289,6 +310,9 @@ def _left(op, a, b):
             if n and isinstance(other[0], _CONTAINERS):
                 return [arith(op, items[i], other[i]) for i in range(n)]
             kind = type(a)
+            fast = _fast_typed(kind, op, items, other)
+            if fast is not None:
+                return fast
             head = [typed_op(kind, op, items[i], other[i]) for i in range(n)]
             return _store(kind, head + list(items[n:]))
         head = [arith(op, items[i], other[i]) for i in range(n)]
@@ -297,6 +321,9 @@ def _left(op, a, b):
         kind = type(a)
         if kind in _INT_BITS and op == "/":
             b = _as_int(_number(b))     # (/ (integers 10 20) 2.5) divides by 2
+        fast = _fast_typed(kind, op, items, b)
+        if fast is not None:
+            return fast
         return _store(kind, [typed_op(kind, op, x, b) for x in items])
     return _rebuild(a, [arith(op, x, b) for x in items])
 
@@ -338,6 +365,10 @@ def reduce_list(op, c):
     total = next(items)
     if isinstance(c, TypedArray):
         kind = type(c)
+        if op == "+" and kind in _INT_BITS:
+            return _scalar_of(kind, _wrap(sum(c), _INT_BITS[kind]))
+        if op == "+" and kind is Numbers:
+            return sum(c, 0.0)
         for x in items:
             total = typed_op(kind, op, total, x)
         return _scalar_of(kind, total)
