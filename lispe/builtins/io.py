@@ -69,8 +69,11 @@ def fappend(path, text):
 
 
 @builtin("input", aliases=("input@", "pipe"))
-def input_():
-    """One line read from standard input, without its newline; nil at end of input."""
+def input_(prompt=None):
+    """One line read from standard input, without its newline; nil at end of input.  The
+    prompt, when given, is printed first."""
+    if prompt is not None:
+        sys.stdout.write(prompt if isinstance(prompt, str) else to_string(prompt))
     sys.stdout.flush()
     line = sys.stdin.readline()
     if not line:
