@@ -392,15 +392,25 @@ def _init_and_list(init, c):
 
 
 def function_of(f):
+    """Any function value as a callable: a quoted list is a quoted function."""
     if isinstance(f, list):
         return quoted_function(f)
     return to_callable(f)
 
 
+def binary(f):
+    """The two-argument function of a fold, a scan or a reduction: an arithmetic operator is
+    compiled into `(op a b)`, so that it runs as fast as written code."""
+    name = operator_name(f)
+    if name in ARITHMETIC and _lispe_frame() is not None:
+        return _partial(Symbol(name), [], [], arity=2)
+    return function_of(f)
+
+
 @builtin("foldl")
 def foldl(f, init, c):
     """Left fold: (f (f (f init x1) x2) x3)..."""
-    fn = function_of(f)
+    fn = binary(f)
     acc, values = _init_and_list(init, c)
     for x in values:
         acc = fn(acc, x)
@@ -410,7 +420,7 @@ def foldl(f, init, c):
 @builtin("foldr")
 def foldr(f, init, c):
     """Right fold: (f x1 (f x2 (f x3 init)))..."""
-    fn = function_of(f)
+    fn = binary(f)
     acc, values = _init_and_list(init, c)
     for x in reversed(values):
         acc = fn(x, acc)
@@ -420,7 +430,7 @@ def foldr(f, init, c):
 @builtin("scanl")
 def scanl(f, init, c):
     """The successive values of a left fold: (init (f init x1) ...)."""
-    fn = function_of(f)
+    fn = binary(f)
     acc, values = _init_and_list(init, c)
     out = [acc]
     for x in values:
@@ -432,7 +442,7 @@ def scanl(f, init, c):
 @builtin("scanr")
 def scanr(f, init, c):
     """The successive values of a right fold, last first: (... (f xn init) init)."""
-    fn = function_of(f)
+    fn = binary(f)
     acc, values = _init_and_list(init, c)
     out = [acc]
     for x in reversed(values):

@@ -15,7 +15,7 @@ one argument `↗` copies the list and `⌿` reverses it.
 from ..errors import LispError
 from ..registry import builtin
 from ._common import SEQUENCES, check_int
-from .functional import COMPARATORS, function_of, is_lambda, operator_name
+from .functional import COMPARATORS, binary, is_lambda, operator_name
 from .listfunctions import bool_as_int
 
 
@@ -41,7 +41,7 @@ def _fold(f, values):
         return None
     if isinstance(f, list) and not is_lambda(f):
         return _replicate(_counts(f), values)
-    fn = function_of(f)
+    fn = binary(f)
     if operator_name(f) in COMPARATORS:
         return 1 if all(bool_as_int(fn(a, b)) == 1 for a, b in zip(values, values[1:])) else 0
     acc = values[0]
@@ -53,7 +53,7 @@ def _fold(f, values):
 def _scan(f, values):
     if isinstance(f, list) and not is_lambda(f):
         return _expand(_counts(f), values)
-    fn = function_of(f)
+    fn = binary(f)
     if operator_name(f) in COMPARATORS:
         return [bool_as_int(fn(a, b)) for a, b in zip(values, values[1:])]
     out = []
