@@ -4,8 +4,10 @@
 import io
 import json as pyjson
 import math
+import re
 import struct
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, strategies as st
@@ -366,3 +368,22 @@ def test_command_sleep_memory_throw():
     assert call("memory_size") > 1_000_000
     with pytest.raises(LispError, match="^boom$"):
         call("throw", "boom")
+
+
+# docs/strings.md ------------------------------------------------------------------------------
+
+STRINGS_DOC = Path(__file__).resolve().parents[1] / "docs" / "strings.md"
+
+
+def strings_doc_blocks():
+    """(code, expected output) for every lisp block of docs/strings.md."""
+    blocks = re.findall(r"```(\w+)\n(.*?)```", STRINGS_DOC.read_text(encoding="utf-8"), re.DOTALL)
+    return [(code, blocks[i + 1][1]) for i, (lang, code) in enumerate(blocks) if lang == "lisp"]
+
+
+@pytest.mark.parametrize("code, expected", strings_doc_blocks())
+def test_strings_doc_examples(code, expected, tmp_path, monkeypatch, capsys):
+    from lispe import Lisp
+    monkeypatch.chdir(tmp_path)
+    Lisp().eval(code)
+    assert capsys.readouterr().out == expected
