@@ -29,6 +29,12 @@ class Symbol(str):
     def __repr__(self):
         return f"Symbol({str.__repr__(self)})"
 
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):   # atoms are immutable: copies of quoted data share them
+        return self
+
 
 class _Empty(Symbol):
     """The atom print/println return: it prints as nothing and, as in the original, is true."""

@@ -148,7 +148,7 @@ def _walk(form, assigned, candidates, found, expand):
             _walk_sequence(form, assigned, candidates, found, expand)
         return
     args = list(form[1:])
-    if head == "setq" and len(args) == 2:
+    if head in ("setq", "setqv", "label") and len(args) == 2:
         _walk(args[1], assigned, candidates, found, expand)
         assigned.add(str(args[0]))
         return

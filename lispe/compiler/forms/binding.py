@@ -121,10 +121,12 @@ def setqv(c, f, scope, out):
 def label(c, f, scope, out):
     name = target(f, c.constants)
     key = mangle(name)
-    where = "globals()" if scope.kind == "module" else "locals()"
     value = c.value_in_temp(c.expr(f[2], scope, out), out)
     message = c.constant(f"Error: '{name}' has been recorded already")
-    out.emit(f"if {key!r} in {where}: raise _rt_LispError({message})")
+    if scope.kind == "module":
+        out.emit(f"if {key!r} in _rt_G: raise _rt_LispError({message})")
+    else:
+        out.emit(f"if locals().get({key!r}, _rt_UNSET) is not _rt_UNSET: raise _rt_LispError({message})")
     c.assign(name, value, scope, out)
     return value
 
@@ -137,6 +139,21 @@ def setconst(c, f, scope, out):
     value = c.value_in_temp(c.expr(f[2], scope, out), out)
     out.emit(f"_rt_G[{mangle(name)!r}] = {value}")
     return value
+
+
+@form("setfast", args=(2, 2), signature="(setfast name value)", always=None,
+      doc="Store value in the fast slot name (global); returns the value.")
+def setfast(c, f, scope, out):
+    name = target(f)
+    value = c.value_in_temp(c.expr(f[2], scope, out), out)
+    out.emit(f"_rt_fast[{name!r}] = {value}")
+    return value
+
+
+@form("getfast", args=(1, 1), signature="(getfast name)",
+      doc="The value stored in the fast slot name (nil if none).")
+def getfast(c, f, scope, out):
+    return f"_rt_fast.get({target(f)!r})"
 
 
 def let_names(f):

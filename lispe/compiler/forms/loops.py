@@ -70,10 +70,23 @@ def loop(c, f, scope, out, discard=False):
     return result or "None"
 
 
-@form("for", args=(3, 3), signature="(for var container body)", binds=loop_names, always=2,
-      loop=True, doc="Run body with var bound to each element of container.")
-def for_(c, f, scope, out, discard=False):
-    return loop(c, f, scope, out, discard)
+@form("for", args=(3, 3), signature="(for var container expression)", binds=loop_names, always=2,
+      doc="The list of the values of expression, with var bound to each element of container.")
+def for_(c, f, scope, out):
+    if not is_symbol(f[1]):
+        raise LispError("Error: for needs a variable name", "for", None, form_line(f))
+    result = c.temp()
+    out.emit(f"{result} = []")
+    iterable = f"_rt_iter({c.expr(f[2], scope, out)})"
+    var = c.loop_var(f[1], scope)
+    body = out.child()
+    scope.loops += 1
+    try:
+        body.emit(f"{result}.append({c.expr(f[3], scope, body)})")
+    finally:
+        scope.loops -= 1
+    out.block(f"for {var} in {iterable}", body)
+    return result
 
 
 @form("whilein", args=(4, None), signature="(whilein var container test body...)",
