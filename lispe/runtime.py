@@ -73,11 +73,12 @@ def to_callable(f, globals_=None):
         entry = lookup(str(f))
         if entry is not None and not entry.special:
             return entry.func
-        raise LispError(f"Error: unknown function: '{f}'")
+        raise LispError(f"Error: Unbound atom: '{f}'")
     if isinstance(f, list):
         from .builtins.functional import quoted_function
         return quoted_function(f)
-    raise LispError(f"Error: not a function: {f!r}")
+    from .printer import to_string
+    raise LispError(f"Error: not a function: {to_string(f)}")
 
 
 MISSING = object()   # an optional parameter that was not given
