@@ -84,10 +84,11 @@ class Node:
 
 
 class _Rule:
-    __slots__ = ("text", "label", "entries", "blocked", "tail")
+    __slots__ = ("text", "label", "entries", "blocked", "tail", "grouped")
 
     def __init__(self, text_, label, gated, tail):
         self.text, self.label, self.entries, self.blocked, self.tail = text_, label, [], gated, tail
+        self.grouped = False
 
 
 class RuleError(Exception):
@@ -260,7 +261,7 @@ def _replace_metas(metas, line):
 
 def _compile(rules):
     """The rule objects of a rule list (metarules substituted), in order."""
-    compiled, metas = [], {}
+    compiled, metas, number = [], {}, 1
     for line in rules:
         if len(line) > 1 and line[1] == ":":
             metas["%" + line[0]] = _replace_metas(metas, line[2:])
@@ -280,8 +281,13 @@ def _compile(rules):
             label = -1 if action == "#" else int(action or 0)
             rule = _Rule(line, label, gated, tail)
             body = _replace_metas(metas, body)
-            rule.entries = _Builder(body).compile(label)
-            if body[0] not in "{[(~":       # a gate acts on a rule's first state only
+            builder = _Builder(body)
+            rule.entries = builder.compile(label)
+            for node in builder.nodes:        # numbered across the rules, as displayed
+                if node.kind != "eps":
+                    node.id, number = number, number + 1
+            rule.grouped = body[0] in "{[(~"
+            if not rule.grouped:            # a gate acts on a rule's first state only
                 for entry in rule.entries:
                     entry.rule = rule
         except (RuleError, IndexError, ValueError) as e:
@@ -590,22 +596,35 @@ def set_tokenizer_operators(rules, a_set):
 
 @builtin("tokenizer_display")
 def tokenizer_display(rules):
-    """The rules of a tokenizer with the states each one is compiled into."""
+    """The automaton of each rule, as the reference shows it: one state a line, `code_number`
+    (a class shows its letter's code, ~ a negation, - a character not kept, $ the end and its
+    type), a state met before as `code_SEE_number`."""
     lines = []
     for rule in _rules(rules, "tokenizer_display").compiled:
         lines.append(rule.text)
-        lines.extend(_describe(entry, 1, set()) for entry in rule.entries)
+        seen, depth = set(), 0
+        if rule.grouped:                    # the rule starts at an epsilon state
+            lines.append("EPSILON")
+            depth = 1
+        for entry in rule.entries:
+            _describe(entry, depth, seen, lines)
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 
-def _describe(node, depth, seen):
-    name = {"char": repr(node.value), "meta": "%" + str(node.value), "any": "?",
-            "range": f"#{node.value[0]}-{node.value[1]}" if node.kind == "range" else "",
-            "not": "~{...}", "end": f"={node.value}"}.get(node.kind, node.kind)
-    if node.negated:
-        name = "~" + name
-    if node.id in seen or node.kind == "end":
-        return "  " * depth + name
+def _describe(node, depth, seen, lines):
+    if node.kind == "end":
+        lines.append(f"{'  ' * depth}${node.value & 0xFF}_{node.id}")
+        return
+    if node.kind == "range":
+        label = f"{ord(node.value[0]) & 0xFF}-{ord(node.value[1]) & 0xFF}"
+    else:
+        label = str(ord({"any": "?", "not": "~"}.get(node.kind, node.value)) & 0xFF)
+    label = ("~" if node.negated else "") + ("-" if node.skip else "") + label
+    if node.id in seen:
+        lines.append(f"{'  ' * depth}{label}_SEE_{node.id}")
+        return
     seen.add(node.id)
-    return "\n".join(["  " * depth + name] + [_describe(a, depth + 1, seen) for a in node.arcs])
-
+    lines.append(f"{'  ' * depth}{label}_{node.id}")
+    for arc in node.arcs:
+        _describe(arc, depth + 1, seen, lines)
