@@ -132,6 +132,16 @@ def test_float32_and_short_scalars_keep_their_kind():
     assert show(call("/", Short(7), 2)) == ("3.5", "number_")
 
 
+def test_complex_numbers_make_complex_results():
+    assert call("+", 1, complex(1, 2)) == complex(2, 2)
+    assert call("*", complex(1, 2), 2) == complex(2, 4)
+    assert call("^^", complex(1, 2), 2) == complex(-3, 4)
+    with pytest.raises(LispError, match="division by zero"):
+        call("/", complex(1, 2), 0)
+    with pytest.raises(LispError, match="cannot evaluate '%' with these operands"):
+        call("%", complex(1, 2), 2)
+
+
 # element-wise --------------------------------------------------------------------------------
 
 def test_list_operands_work_element_wise():

@@ -49,7 +49,7 @@ def at_one(c, k):
     if isinstance(c, Pair):
         return (c.car, c.cdr)[check_int(k, "@")]
     if c is None or not hasattr(c, "__getitem__"):
-        raise type_error("@", "a container", c)
+        raise LispError("Error: value cannot be access through index", "@")
     try:
         return c[k]
     except (IndexError, KeyError):
@@ -174,18 +174,24 @@ def extract(container, start, end=None):
     return _slice(c, begin, stop)
 
 
+def _cannot(fname, c):
+    return LispError(f"Error: You cannot apply '{fname}' to: '{to_string(c)}'", fname)
+
+
 @builtin("car")
 def car(c):
     """First element of a list (nil when empty); first character of a string."""
     if isinstance(c, _INDEXED):
-        return c[0] if len(c) else None
+        if len(c):
+            return c[0]
+        if isinstance(c, str):
+            raise LispError("Error: Empty string", "car")
+        return None
     if isinstance(c, Pair):
         return c.car
-    if c is None:
-        return None
     fn = protocol("car", c)
     if fn is None:
-        raise type_error("car", "a list", c)
+        raise _cannot("car", c)
     return fn(c)
 
 
@@ -196,11 +202,9 @@ def cdr(c):
         return _slice(c, 1, None) if len(c) > 1 else None
     if isinstance(c, Pair):
         return c.cdr
-    if c is None:
-        return None
     fn = protocol("cdr", c)
     if fn is None:
-        raise type_error("cdr", "a list", c)
+        raise _cannot("cdr", c)
     return fn(c)
 
 
@@ -208,7 +212,11 @@ def _composition(letters):
     steps = [car if letter == "a" else cdr for letter in reversed(letters)]
 
     def c_r(c):
+        if not isinstance(c, (*_INDEXED, Pair)) and protocol("car", c) is None:
+            raise _cannot("car' or 'cdr", c)
         for step in steps:
+            if c is None:
+                raise LispError("Error: No more elements to traverse with 'cad..r'", "cad..r")
             c = step(c)
         return c
     return c_r
@@ -233,16 +241,15 @@ def last(c):
 
 @builtin("size")
 def size(c):
-    """Number of elements of a container, characters of a string, entries of a dictionary."""
+    """Number of elements of a container, characters of a string, entries of a dictionary
+    (0 for anything else)."""
     if type(c) is list or type(c) is str:
         return len(c)
-    if c is None:
-        return 0
     fn = protocol("size", c)
     if fn is not None:
         return fn(c)
-    if isinstance(c, (int, float)) or not hasattr(c, "__len__"):
-        raise type_error("size", "a container or a string", c)
+    if c is None or isinstance(c, (int, float)) or not hasattr(c, "__len__"):
+        return 0
     return len(c)
 
 
@@ -253,34 +260,39 @@ def in_(c, x):
         return (x if isinstance(x, str) else to_string(x)) in c
     if isinstance(c, dict):
         return any(equal(v, x) for v in c.values())
-    if c is None:
+    if not isinstance(c, (*SEQUENCES, set)):
         return False
     try:
         return x in c
     except TypeError:
-        raise type_error("in", "a container or a string", c) from None
+        return any(equal(v, x) for v in c)
 
 
-def _positions(c, x, fname):
-    """Every index of x in c (non-overlapping for substrings)."""
+def _positions(c, x, start=0):
+    """Every index of x in c from start on (non-overlapping for substrings; the keys for a
+    dictionary); nothing for a value that is not a container."""
     if isinstance(c, str):
         x = x if isinstance(x, str) else to_string(x)
-        found, pos = [], c.find(x)
+        found, pos = [], c.find(x, start)
         while pos >= 0 and x:
             found.append(pos)
             pos = c.find(x, pos + len(x))
         return found
     if isinstance(c, SEQUENCES):
-        return [i for i, e in enumerate(c) if equal(e, x)]
+        return [i for i, e in enumerate(c) if i >= start and equal(e, x)]
     if isinstance(c, dict):
         return [k for k, v in c.items() if equal(v, x)]
-    raise type_error(fname, "a container or a string", c)
+    return []
+
+
+def _start(start, fname):
+    return 0 if start is None else check_int(start, fname, "an integer position")
 
 
 @builtin("find")
 def find(c, x, start=None):
     """Index of the first occurrence of x at or after start (the key, for a dictionary), or nil."""
-    begin = 0 if start is None else check_int(start, "find")
+    begin = _start(start, "find")
     if isinstance(c, str):
         pos = c.find(x if isinstance(x, str) else to_string(x), begin)
         return None if pos < 0 else pos
@@ -289,28 +301,31 @@ def find(c, x, start=None):
             if equal(c[i], x):
                 return i
         return None
-    found = _positions(c, x, "find")
+    found = _positions(c, x)
     return found[0] if found else None
 
 
 @builtin("findall")
-def findall(c, x):
-    """Every index of x in c (every key, for a dictionary)."""
-    found = _positions(c, x, "findall")
+def findall(c, x, start=None):
+    """Every index of x in c from start on (every key, for a dictionary)."""
+    found = _positions(c, x, _start(start, "findall"))
     return found if isinstance(c, dict) else Integers(found)
 
 
 @builtin("rfind")
-def rfind(c, x):
-    """Index of the last occurrence of x in c, or nil."""
+def rfind(c, x, start=None):
+    """Index of the last occurrence of x in c (not before start, for a list; starting at most
+    start characters before the end, for a string), or nil."""
+    begin = _start(start, "rfind")
     if isinstance(c, str):
-        pos = c.rfind(x if isinstance(x, str) else to_string(x))
+        pos = c.rfind(x if isinstance(x, str) else to_string(x), 0, len(c) - begin +
+                      len(x if isinstance(x, str) else to_string(x)))
         return None if pos < 0 else pos
-    found = _positions(c, x, "rfind")
+    found = _positions(c, x, begin)
     return found[-1] if found else None
 
 
 @builtin("count")
-def count(c, x):
-    """Number of occurrences of x in c (non-overlapping substrings of a string)."""
-    return len(_positions(c, x, "count"))
+def count(c, x, start=None):
+    """Number of occurrences of x in c from start on (non-overlapping substrings)."""
+    return len(_positions(c, x, _start(start, "count")))

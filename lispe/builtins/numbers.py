@@ -203,7 +203,25 @@ def arith(op, a, b):
         return _right(op, a, b)
     if _is_foreign(a) or _is_foreign(b):
         return _foreign(op, a, b)
+    if type(a) is complex or type(b) is complex:
+        return _complex(op, a, b)
     return _scalar(op, a, b)
+
+
+_COMPLEX_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+                "^^": operator.pow}
+
+
+def _complex(op, a, b):
+    """Arithmetic where a complex number takes part: a complex result (`+ - * / ^^`)."""
+    fn = _COMPLEX_OPS.get(op)
+    if fn is None or isinstance(a, (str, bool)) or not isinstance(a, (int, float, complex)):
+        raise bad_operands(op)
+    if isinstance(b, bool) or not isinstance(b, (int, float, complex)):
+        raise bad_operand(b)
+    if op == "/" and b == 0:
+        raise LispError(DIVISION_BY_ZERO)
+    return complex(fn(a, b))
 
 
 _PYTHON_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul,
