@@ -161,14 +161,13 @@ def _entries(folder):
 
 
 def _running(pid_text):
+    """True when the process numbered `pid_text` exists (it may belong to another user)."""
     try:
         os.kill(int(pid_text), 0)
-    except ValueError:
-        return False
-    except ProcessLookupError:
+    except (ValueError, ProcessLookupError):
         return False
     except PermissionError:
-        return True
+        pass
     return True
 
 

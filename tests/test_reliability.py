@@ -106,6 +106,25 @@ def test_atomic_folder_swap_and_leftovers(tmp_path):
         Lisp().eval('(fwrite "/nonexistent/dir/f.txt" "x")')
 
 
+def test_folder_swap_without_renameat2(tmp_path, monkeypatch):
+    """Where the system cannot exchange two folders, the old one goes aside for a moment; a
+    kill in that moment is repaired by the next write to the same path."""
+    from lispe import files
+    monkeypatch.setattr(files, "_renameat2", None)
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "old").write_text("old")
+    with atomic_write(str(folder), folder=True) as temporary:
+        (tmp_path / temporary / "new").write_text("new")
+    assert os.listdir(folder) == ["new"] and os.listdir(tmp_path) == ["model"]
+    os.rename(folder, tmp_path / ".model.old-12345")          # killed between the renames
+    with pytest.raises(RuntimeError):
+        with atomic_write(str(folder), folder=True):
+            assert os.listdir(folder) == ["new"]              # put back before anything else
+            raise RuntimeError("the writer failed")
+    assert os.listdir(folder) == ["new"] and os.listdir(tmp_path) == ["model"]
+
+
 def test_kill_during_fwrite_keeps_the_old_file(tmp_path):
     path = str(tmp_path / "notes.txt")
     old = "old content\n" * 1000
@@ -193,10 +212,11 @@ def test_ctrl_c_during_generation(tmp_path, tiny_llama_dir):
 def test_ctrl_c_in_the_repl_returns_to_the_prompt():
     process = subprocess.Popen([sys.executable, "-m", "lispe"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    process.stdin.write('(println "ready")\n(setq x 0)\n(while true (setq x (+ x 1)))\n')
+    process.stdin.write('(setq x 0)\n(block (println "ready") (while true (setq x (+ x 1))))\n')
     process.stdin.flush()
-    assert process.stdout.readline().strip() == "ready"
-    time.sleep(0.5)
+    while process.stdout.readline().strip() != "ready":   # the value of the setq first
+        pass
+    time.sleep(0.3)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate("(+ 40 2)\n", timeout=60)
     assert process.returncode == 0 and out.split()[-1] == "42"
