@@ -311,6 +311,6 @@ def read_source(path):
     except OSError as e:
         raise LispError(f"Error: cannot read file '{path}': {e.strerror}") from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")   # a leading byte-order mark is not part of the program
     except UnicodeDecodeError as e:
         raise LispError(f"Error: '{path}' is not valid UTF-8 (byte {e.start})") from None

@@ -270,3 +270,9 @@ def test_the_contributing_guide_form_example_compiles_and_runs():
     finally:
         table.pop("unless", None)
         REGISTRY.pop("unless", None)
+
+
+def test_a_source_file_with_a_byte_order_mark_runs(tmp_path):
+    path = tmp_path / "bom.lisp"
+    path.write_bytes(b"\xef\xbb\xbf(setq x 41) (+ x 1)")
+    assert Lisp().run_file(str(path)) == 42

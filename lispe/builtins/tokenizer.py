@@ -54,12 +54,13 @@ _META_UNINDEXED = set("HSsnop")      # classes that also reach characters beyond
 class Node:
     """A state of a rule's automaton: the character test that leads into it and its arcs."""
 
-    __slots__ = ("kind", "value", "negated", "skip", "arcs", "id", "alternatives", "rule")
+    __slots__ = ("kind", "value", "negated", "skip", "arcs", "id", "alternatives", "rule",
+                 "back")
 
     def __init__(self, kind, value, nid):
         self.kind, self.value, self.id = kind, value, nid   # char meta range any not eps end
         self.negated = self.skip = False
-        self.arcs, self.alternatives, self.rule = [], None, None
+        self.arcs, self.alternatives, self.rule, self.back = [], None, None, None
 
     def pure(self):
         return self.kind in ("char", "meta") and not self.negated and not self.skip
@@ -114,6 +115,7 @@ class _Builder:
         if negated:
             self.pos += 1
             c = body[self.pos]
+        first_id = len(self.nodes)
         if c in "{[(":
             entry, exits = self.group(c)
             if negated:
@@ -129,9 +131,12 @@ class _Builder:
                 for n in exits:
                     n.skip = True
             else:
-                join = self.node("eps")
+                join, again = self.node("eps"), entry
+                if c == "{" and not negated:      # the loop of a {...}: tried after the
+                    again = self.node("eps")      # plain tests that follow it
+                    again.arcs, again.back = [entry], first_id - 0.5
                 for n in exits:
-                    n.arcs += [entry, join]
+                    n.arcs += [again, join]
                 if suffix == "*":
                     start = self.node("eps")
                     start.arcs = [entry, join]
@@ -223,11 +228,34 @@ class _Builder:
         end = self.node("end", label)
         for n in exits:
             n.arcs.append(end)
-        for n in self.nodes:           # arcs without epsilon: plain tests first, then the rest
+        for n in self.nodes:
             if n.kind != "eps":
-                targets = _closure_of_arcs(n.arcs)
-                n.arcs = sorted(targets, key=lambda t: (not t.pure(), t.id))
+                n.arcs = _ordered(n.arcs)
         return _closure(entry)
+
+
+def _ordered(arcs):
+    """The arcs without epsilon, in the order the reference tries them: the plain tests first,
+    then the others; the loop back of a {...} comes with the others, at its group's place."""
+    plain, groups, seen = [], [], set()
+
+    def walk(n):
+        if n.id in seen:
+            return
+        seen.add(n.id)
+        if n.kind != "eps":
+            plain.append(n)
+        elif n.back is not None:
+            groups.append((n.back, sorted(_closure_of_arcs(n.arcs), key=lambda t: t.id)))
+        else:
+            for a in n.arcs:
+                walk(a)
+    for a in arcs:
+        walk(a)
+    rest = sorted([(t.id, [t]) for t in plain if not t.pure()] + groups, key=lambda g: g[0])
+    ordered = sorted((t for t in plain if t.pure()), key=lambda t: t.id)
+    ordered += [t for _, group in rest for t in group]
+    return list(dict.fromkeys(ordered))
 
 
 def _closure_of_arcs(arcs):
@@ -532,7 +560,7 @@ def tokenizer_main():
     return _main_tokenizer()
 
 
-@builtin("tokenizer_rules", aliases=("tokenizer",))
+@builtin("tokenizer_rules")
 def tokenizer_rules():
     """A new tokenizer with the default rules (which get_tokenizer_rules lists)."""
     return Tokenizer(TOKENIZER_RULES, "rules")
