@@ -96,9 +96,6 @@ def _config(config, kind, fname):
             low, open_low = _LOWEST[key]
             number = check_bounded(value, fname, key, low=low, open_low=open_low)
             values[key] = int(number) if key in _COUNTS else number
-    if kind == "linear_warmup_cosine" and values["warmup_steps"] > values["total_steps"]:
-        raise LispError(f"Error in {fname}: warmup_steps ({values['warmup_steps']}) must not "
-                        f"exceed total_steps ({values['total_steps']})")
     return values
 
 
