@@ -16,7 +16,7 @@ import torch
 
 from ...errors import LispError
 from ...printer import register_printer, format_number
-from ...registry import backend_message, reporting_errors
+from ...registry import backend_message
 from ...values import (Floats, Integers, Numbers, Shorts, register_type_name)
 
 LIBRARY = "lispe_torch"
@@ -119,12 +119,6 @@ def describe(value):
     """A short description of a value's kind for error messages."""
     from ...values import type_name
     return type_name(value)
-
-
-def wrap_errors(fname, prefix=None):
-    """Decorator: backend exceptions become LispErrors naming `fname` (see `registry.builtin`'s
-    `errors`, which new code declares instead)."""
-    return lambda func: reporting_errors(func, fname, prefix or True)
 
 
 def check_options(given, known, fname, what="option"):

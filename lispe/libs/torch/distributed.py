@@ -32,7 +32,7 @@ from torch.utils.data import DistributedSampler
 from ...errors import LispError
 from ...registry import builtin
 from ...values import truthy
-from ._common import LIBRARY, check_int, describe, wrap_errors
+from ._common import LIBRARY, check_int, describe
 from ._modules import library_kind
 from .hf import lookup_model
 from .hf_finetune import torch_hf_save_model
@@ -83,8 +83,7 @@ def _backend(name, fname):
     return name.lower()
 
 
-@builtin("torch_dist_init", library=LIBRARY)
-@wrap_errors("torch_dist_init")
+@builtin("torch_dist_init", library=LIBRARY, errors=True)
 def torch_dist_init(backend=None):
     """Join torchrun's process group (gloo on CPU, nccl on CUDA); returns the world size.
 
@@ -98,8 +97,7 @@ def torch_dist_init(backend=None):
     return world_size()
 
 
-@builtin("torch_dist_destroy", library=LIBRARY)
-@wrap_errors("torch_dist_destroy")
+@builtin("torch_dist_destroy", library=LIBRARY, errors=True)
 def torch_dist_destroy():
     """Leave the process group (nothing to do in a world of one); returns true."""
     if active():
@@ -137,8 +135,7 @@ def torch_dist_device():
     return f"cuda:{local_rank()}" if torch.cuda.is_available() else "cpu"
 
 
-@builtin("torch_dist_barrier", library=LIBRARY)
-@wrap_errors("torch_dist_barrier")
+@builtin("torch_dist_barrier", library=LIBRARY, errors=True)
 def torch_dist_barrier():
     """Wait until every process reaches this point; returns true."""
     if active():
@@ -164,8 +161,7 @@ def _number_tensor(value, fname):
     return torch.tensor(value, dtype=torch.int64 if isinstance(value, int) else torch.float64)
 
 
-@builtin("torch_dist_all_reduce", library=LIBRARY)
-@wrap_errors("torch_dist_all_reduce")
+@builtin("torch_dist_all_reduce", library=LIBRARY, errors=True)
 def torch_dist_all_reduce(value, op="sum"):
     """Sum (default), "mean", "max" or "min" of a tensor or number over every process.
 
@@ -188,8 +184,7 @@ def torch_dist_all_reduce(value, op="sum"):
     return tensor if number is None else tensor.item()
 
 
-@builtin("torch_dist_broadcast", library=LIBRARY)
-@wrap_errors("torch_dist_broadcast")
+@builtin("torch_dist_broadcast", library=LIBRARY, errors=True)
 def torch_dist_broadcast(value, src=0):
     """The value of process `src` (default 0) on every process: a tensor or any LispE value.
 
@@ -209,8 +204,7 @@ def torch_dist_broadcast(value, src=0):
     return box[0]
 
 
-@builtin("torch_dist_all_gather", library=LIBRARY)
-@wrap_errors("torch_dist_all_gather")
+@builtin("torch_dist_all_gather", library=LIBRARY, errors=True)
 def torch_dist_all_gather(value):
     """The list of every process's value, in rank order (tensors or any LispE values).
 
@@ -266,8 +260,7 @@ def _ddp(module):
     return ModelDDP(module, device_ids=ids)
 
 
-@builtin("torch_ddp_wrap", library=LIBRARY)
-@wrap_errors("torch_ddp_wrap")
+@builtin("torch_ddp_wrap", library=LIBRARY, errors=True)
 def torch_ddp_wrap(model):
     """DDP: wrap a module (gives the DDP module) or an HF model (gives its id) for training.
 
@@ -306,8 +299,7 @@ def _unwrapped(model):
     return model.module if isinstance(model, DistributedDataParallel) else model
 
 
-@builtin("torch_fsdp_wrap", library=LIBRARY)
-@wrap_errors("torch_fsdp_wrap")
+@builtin("torch_fsdp_wrap", library=LIBRARY, errors=True)
 def torch_fsdp_wrap(model):
     """FSDP: shard an HF model (with or without LoRA adapters) over the processes; its id.
 
@@ -382,8 +374,7 @@ library_kind(DistSampler, "torch_dist_sampler_",
                        f"{s.sampler.num_replicas}, {s.sampler.num_samples} examples per process)")
 
 
-@builtin("torch_dist_sampler", library=LIBRARY)
-@wrap_errors("torch_dist_sampler")
+@builtin("torch_dist_sampler", library=LIBRARY, errors=True)
 def torch_dist_sampler(examples, shuffle=True, seed=0, drop_last=False):
     """A distributed sampler over a list: each process gets its share of every epoch.
 
@@ -461,8 +452,7 @@ def _hf_on_main(fname, save, model, path):
         return _on_main(fname, save, model, path)
 
 
-@builtin("torch_dist_hf_lora_save", library=LIBRARY)
-@wrap_errors("torch_dist_hf_lora_save")
+@builtin("torch_dist_hf_lora_save", library=LIBRARY, errors=True)
 def torch_dist_hf_lora_save(model, path):
     """torch_hf_lora_save by rank 0 only (FSDP shards gathered); every process calls it.
 
@@ -470,8 +460,7 @@ def torch_dist_hf_lora_save(model, path):
     return _hf_on_main("torch_dist_hf_lora_save", torch_hf_lora_save, model, path)
 
 
-@builtin("torch_dist_hf_save_model", library=LIBRARY)
-@wrap_errors("torch_dist_hf_save_model")
+@builtin("torch_dist_hf_save_model", library=LIBRARY, errors=True)
 def torch_dist_hf_save_model(model, directory):
     """torch_hf_save_model by rank 0 only (FSDP shards gathered); every process calls it.
 

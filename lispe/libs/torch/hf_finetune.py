@@ -14,8 +14,9 @@ import shutil
 import torch
 
 from ...errors import LispError
+from ...files import atomic_write
 from ...registry import builtin
-from ._common import LIBRARY, describe, wrap_errors
+from ._common import LIBRARY, describe
 from .hf import lookup_model
 from .hf_inspect import named_weights
 from .hf_lora import ADAPTER, adapter_layers, has_adapters
@@ -48,19 +49,20 @@ def _merged_state(entry):
     return state
 
 
-@builtin("torch_hf_save_model", library=LIBRARY)
-@wrap_errors("torch_hf_save_model")
+@builtin("torch_hf_save_model", library=LIBRARY, errors=True)
 def torch_hf_save_model(path, directory):
-    """Save an HF model as a safetensors model directory (LoRA merged in); returns true."""
+    """Save an HF model as a safetensors model directory (LoRA merged in); returns true.
+    The directory is written beside and swapped in whole, so a kill leaves the old one."""
     entry = lookup_model(path, "torch_hf_save_model")
     if not isinstance(directory, str):
         raise LispError("Error in torch_hf_save_model: the directory must be a string "
                         f"(got {describe(directory)})")
     with torch.no_grad():
         state = _merged_state(entry)
-    entry.base.save_pretrained(directory, state_dict=state, safe_serialization=True)
-    for name in _TOKENIZER_FILES:
-        source = os.path.join(entry.path, name)
-        if os.path.isfile(source) and not os.path.exists(os.path.join(directory, name)):
-            shutil.copyfile(source, os.path.join(directory, name))
+    with atomic_write(directory, folder=True) as folder:
+        entry.base.save_pretrained(folder, state_dict=state, safe_serialization=True)
+        for name in _TOKENIZER_FILES:
+            source = os.path.join(entry.path, name)
+            if os.path.isfile(source):
+                shutil.copyfile(source, os.path.join(folder, name))
     return True
