@@ -17,8 +17,11 @@ Matching (as in the reference): at each position the rules that start with the c
 character are tried in their order, then the rules that cannot be indexed that way (classes
 over all of Unicode, negations, `?`); the first rule that reaches its end wins; a character
 no rule takes becomes a token on its own (type 0).  Inside a rule the arcs out of a state
-are tried plain characters and classes first, then the others (negations, `?`, the end);
-a loop on one element repeats without giving characters back.
+are tried plain characters and classes first, then the others (negations, `?`, the end,
+the loop back of a `{...}`); a loop on one element repeats without giving characters back.
+As in the reference, a `[...]` that follows another element joins what comes next to that
+element (so `x[ab]y` reads "xy"; `%d+[,%d%d%d]+` loops as intended), and a `=:` rule fails
+when it reaches the very end of the input.
 """
 
 from ..errors import LispError
@@ -171,37 +174,80 @@ class _Builder:
         return self.node("char", c)
 
     def group(self, opener):
-        closer = {"{": "}", "[": "]", "(": ")"}[opener]
+        """(entry, exits) of {...} (one of its elements), [...] or (...) (optional)."""
         self.pos += 1
-        parts = []
-        while True:
-            if self.pos >= len(self.body):
-                raise RuleError(f"missing '{closer}'.")
-            c = self.body[self.pos]
-            if c == closer:
-                self.pos += 1
-                break
-            if c == " " and opener == "{":
-                self.pos += 1
-                continue
-            parts.append(self.element())
-        if not parts:
-            raise RuleError(f"empty '{opener}{closer}'.")
-        if opener == "{":
-            start, join = self.node("eps"), self.node("eps")
-            for entry, exits in parts:
-                start.arcs.append(entry)
-                for n in exits:
-                    n.arcs.append(join)
-            return start, [join]
-        entry, exits = self.chain(parts)
-        if opener == "(":
+        if opener != "{":
+            entry, exits = self.sequence("]" if opener == "[" else ")")
+            if opener == "[":
+                return entry, exits
             start, join = self.node("eps"), self.node("eps")
             start.arcs = [entry, join]
             for n in exits:
                 n.arcs.append(join)
             return start, [join]
+        start, join = self.node("eps"), self.node("eps")
+        while self.body[self.pos:self.pos + 1] != "}":
+            if self.pos >= len(self.body):
+                raise RuleError("missing '}'.")
+            if self.body[self.pos] == " ":
+                self.pos += 1
+                continue
+            entry, exits = self.element()
+            start.arcs.append(entry)
+            for n in exits:
+                n.arcs.append(join)
+        self.pos += 1
+        if not start.arcs:
+            raise RuleError("empty '{}'.")
+        return start, [join]
+
+    def sequence(self, closer):
+        """(entry, exits) of the elements up to `closer` (None: the end of the body)."""
+        entry = exits = None
+        while True:
+            if self.pos >= len(self.body):
+                if closer is None:
+                    break
+                raise RuleError(f"missing '{closer}'.")
+            if self.body[self.pos] == closer:
+                self.pos += 1
+                break
+            if self.body[self.pos] == "[" and exits is not None:
+                exits = self.inner_sequence(exits)
+                continue
+            nxt, nxt_exits = self.element()
+            if entry is None:
+                entry, exits = nxt, nxt_exits
+            else:
+                for n in exits:
+                    n.arcs.append(nxt)
+                exits = nxt_exits
+        if entry is None:
+            raise RuleError("empty rule." if closer is None else f"empty '{closer}'.")
         return entry, exits
+
+    def inner_sequence(self, exits):
+        """A [...] after other elements, built as the reference builds it: what follows is
+        joined to the element before the [...], so without + or * the [...] leads nowhere;
+        with + or *, it loops when the element before ends in an epsilon state, otherwise
+        the element before loops."""
+        start, ends = self.group("[")
+        loop = self.body[self.pos:self.pos + 1]
+        if loop not in ("+", "*"):
+            for n in exits:
+                n.arcs.append(start)
+            return exits
+        self.pos += 1
+        join = self.node("eps")
+        if all(n.kind == "eps" for n in exits):
+            for n in exits:
+                n.arcs += [start, join] if loop == "*" else [start]
+            for n in ends:
+                n.arcs += [*exits, join]
+        else:
+            for n in exits:
+                n.arcs += [start, n, join]
+        return [join]
 
     def negation(self, entry, exits):
         """~{...} or ~[...]: one character, provided no alternative starts there."""
@@ -209,22 +255,8 @@ class _Builder:
         n.alternatives = [a for a in _closure(entry) if a.kind != "end"]
         return n, [n]
 
-    @staticmethod
-    def chain(parts):
-        entry, exits = parts[0]
-        for nxt, nxt_exits in parts[1:]:
-            for n in exits:
-                n.arcs.append(nxt)
-            exits = nxt_exits
-        return entry, exits
-
     def compile(self, label):
-        parts = []
-        while self.pos < len(self.body):
-            parts.append(self.element())
-        if not parts:
-            raise RuleError("empty rule.")
-        entry, exits = self.chain(parts)
+        entry, exits = self.sequence(None)
         end = self.node("end", label)
         for n in exits:
             n.arcs.append(end)
