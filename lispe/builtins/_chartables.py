@@ -1,7 +1,7 @@
 """Character tables of the string predicates, as the reference interpreter classifies
 characters (recorded from its answers, code point by code point): punctuation, vowels and
-consonants (Latin letters only, as in the reference), emoji, and the letters `deaccentuate`
-maps to a plain letter.  Registers no LispE function.
+consonants (Latin letters only, as in the reference), emoji, CJK (as the reference's `%H`),
+and the letters `deaccentuate` maps to a plain letter.  Registers no LispE function.
 """
 
 import bisect
@@ -84,7 +84,12 @@ EMOJI = (
     (0x1FAE0, 0x1FAE8), (0x1FAF0, 0x1FAF8),
 )
 
+CJK = ((0x1100, 0x115F), (0x2329, 0x232A), (0x2E80, 0x303E), (0x3040, 0xA4CF),
+       (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFE10, 0xFE19), (0xFE30, 0xFE6F),
+       (0xFF00, 0xFF60), (0xFFE0, 0xFFE6), (0x20000, 0x2FFFD), (0x30000, 0x3FFFD))
+
 is_punctuation = _table(PUNCTUATION)
+is_cjk = _table(CJK)
 is_vowel = _table(VOWELS)
 is_consonant = _table(CONSONANTS)
 is_emoji = _table(EMOJI)

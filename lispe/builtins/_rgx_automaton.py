@@ -10,7 +10,7 @@ Registers no LispE function.
 
 import re
 
-from ._chartables import is_emoji, is_emoji_complement, is_punctuation
+from ._chartables import is_cjk, is_emoji, is_emoji_complement, is_punctuation
 from .characters import is_alpha, is_lower, is_upper
 
 # token types, as the reference numbers them (a loop type is its element's type + 1 or + 2)
@@ -24,13 +24,10 @@ END, MANDATORY, ERROR, BEGINNING, ENDING = 1, 8, 12, 64, 128
 FAIL, STOP = -1, -2
 
 _METAS = "CESacdehHnprsx"
-_CJK = ((0x1100, 0x115F), (0x2329, 0x232A), (0x2E80, 0x303E), (0x3040, 0xA4CF),
-        (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFE10, 0xFE19), (0xFE30, 0xFE6F),
-        (0xFF00, 0xFF60), (0xFFE0, 0xFFE6), (0x20000, 0x2FFFD), (0x30000, 0x3FFFD))
 _CLASSES = {
     "C": is_upper, "S": lambda c: c <= " " or c == "\xa0", "a": lambda c: c == "_" or is_alpha(c),
     "c": is_lower, "d": lambda c: "0" <= c <= "9", "e": is_emoji, "E": is_emoji_complement,
-    "h": lambda c: "\u0391" <= c <= "\u03db", "H": lambda c: any(a <= ord(c) <= b for a, b in _CJK),
+    "h": lambda c: "\u0391" <= c <= "\u03db", "H": is_cjk,
     "n": lambda c: c == "\xa0", "p": is_punctuation, "r": lambda c: c in "\n\r",
     "s": lambda c: c in "\t \xa0", "x": lambda c: c in "0123456789ABCDEFabcdef",
 }
