@@ -73,7 +73,7 @@ class FileHandle:
 
     def __iter__(self):
         """The remaining lines, each with its newline (`loop` over a stream reads its lines)."""
-        if self.mode != "r":
+        if self.mode != "r" or self.f.closed:
             raise LispError("Error: expecting 'stream' to be in 'read' mode", "loop")
         for line in self.f:
             yield line.decode("utf-8", errors="replace")

@@ -15,8 +15,8 @@ import re
 from ..errors import LispError
 from ..printer import to_string
 from ..registry import builtin
-from ..values import Floats, Integers, Numbers, Shorts, Strings, register_type_name
-from ._common import SEQUENCES, as_number, check_int
+from ..values import Floats, Integers, LispSet, Numbers, Shorts, Strings, register_type_name
+from ._common import SEQUENCES, as_number, check_int, type_error
 
 
 class Stringbyte(str):
@@ -138,7 +138,9 @@ def splite(s, sep=None):
 @builtin("join")
 def join(elements, sep=None):
     """The printed forms of the elements joined with sep (default "")."""
-    if isinstance(elements, str) or not hasattr(elements, "__iter__"):
+    if isinstance(elements, LispSet):
+        elements = sorted(elements, key=lambda x: (type(x).__name__, x))   # as sets print
+    elif not isinstance(elements, SEQUENCES):
         raise LispError("Error: 'join' can only be used for lists", "join")
     glue = "" if sep is None else text(sep)
     return glue.join(x if type(x) is str else text(x) for x in elements)
@@ -197,10 +199,10 @@ def middle(s, pos, nb):
 @builtin("ngrams")
 def ngrams(s, nb):
     """The list of the substrings of nb consecutive characters of s."""
-    n = int(as_number(nb, "ngrams"))
-    if n <= 0:
+    n = as_number(nb, "ngrams")
+    if not n > 0 or n == float("inf"):
         raise LispError("Error: nb should be a positive value", "ngrams")
-    value = text(s)
+    value, n = text(s), int(n)
     return strings_like(s, [value[i:i + n] for i in range(len(value) - n + 1)])
 
 
@@ -325,6 +327,8 @@ def padding(s, c, nb):
 def fill(s, nb):
     """s repeated nb times."""
     value, n = text(s), max(0, check_int(nb, "fill"))
+    if not value:
+        return keep(s, "")
     _check_size(len(value) * n, "fill")
     return keep(s, value * n)
 
@@ -352,7 +356,10 @@ def replaceall(container, search, rep):
             container[k] = rep
         return len(keys)
     if isinstance(container, (Integers, Shorts, Numbers, Floats)):
-        rep = type(container).convert(rep)
+        try:
+            rep = type(container).convert(rep)
+        except (TypeError, ValueError, OverflowError):
+            raise type_error("replaceall", "a number for a numeric list", rep) from None
     if isinstance(container, SEQUENCES):
         return _replace_in(container, search, rep)
     return 0

@@ -6,6 +6,7 @@
 from ..errors import LispError
 from ..registry import builtin
 from ..values import LispSet, Shorts, Strings
+from ._common import SEQUENCES, check_int
 from ._token_rules import MAIN_RULES, TOKENIZER_RULES, Segmenter, Tokenizer, display
 from .strings import text
 
@@ -31,13 +32,13 @@ def _segment(s, keepblanks, point):
 def segment(str_, point=0):
     """The tokens of a string, as LispE's segmenter cuts it (numbers, words, punctuation;
     blanks dropped); point 1 reads "," as the decimal point, 2 both "." and ","."""
-    return _segment(str_, False, int(point or 0))
+    return _segment(str_, False, check_int(point or 0, "segment"))
 
 
 @builtin("segment_e")
 def segment_e(str_, point=0):
     """Like segment, with the blanks kept as tokens."""
-    return _segment(str_, True, int(point or 0))
+    return _segment(str_, True, check_int(point or 0, "segment_e"))
 
 
 @builtin("tokenizer_main")
@@ -55,7 +56,7 @@ def tokenizer_rules():
 @builtin("segmenter")
 def segmenter(keepblanks, point):
     """A new segmenter: keepblanks keeps the blanks as tokens; point 0 ".", 1 ",", 2 both."""
-    return Segmenter(keepblanks not in (None, False), int(point or 0))
+    return Segmenter(keepblanks not in (None, False), check_int(point or 0, "segmenter"))
 
 
 def _rules(value, fname):
@@ -83,7 +84,7 @@ def get_tokenizer_rules(rules):
 def set_tokenizer_rules(rules, lst):
     """Replace the rules of a tokenizer (compiled at once); returns true."""
     tokenizer = _rules(rules, "set_tokenizer_rules")
-    if isinstance(lst, str) or not hasattr(lst, "__iter__"):
+    if not isinstance(lst, SEQUENCES):
         raise LispError("Error: This function expects a list", "set_tokenizer_rules")
     tokenizer.set_rules([text(x) for x in lst])
     return True
