@@ -1,26 +1,44 @@
-"""Text generation: `torch_hf_generate` (torch spec §3.6.4) and the `torch_generator_*`
-family (§3.4 with DECISIONS.md 7: a generator drives a real model).
+"""Text generation: `torch_hf_generate` (torch spec §3.6.4) and the `torch_generator_*` family
+(§3.4 with DECISIONS.md 7: a generator drives a real model), both run by ONE decode loop.
 
-Both loops feed a model token by token through a "stepper": an HF model id steps with a KV
-cache (`transformers.DynamicCache`), any other module (or LispE function) mapping token ids
-`[B, S]` to logits `[B, S, V]` is re-run on the whole sequence. The choice of the next token
-is one of a few small functions shared by both families: greedy arg-max, plain sampling,
-top-k and nucleus (top-p) sampling.
+`decode` reads top to bottom like nanoGPT's or gpt-fast's loop: feed the (left-padded) prompts
+once, then one token per step; the next token is chosen on the device by small functions
+(greedy, plain sampling, top-k, top-p, temperature, the two repetition penalties), so the
+host only waits for a token when someone needs it: a streaming callback, stop strings, or the
+end-of-sequence check (every step on CPU, where a wait costs nothing; every 8 steps elsewhere).
 
-Where the two families differ, they follow their own spec: `torch_hf_generate` takes its
-temperature and repetition penalty from the load configuration and uses the original's
-penalty formula; a generator holds its own configuration, applies the usual (sign-aware)
-repetition penalty of transformers over the whole sequence, and its beam search is the beam
-search of transformers (length penalty 1, no early stopping), so both give the same tokens.
+The model behind the loop is a "decoder": a callable `(ids [B, n], positions [B, n], keys)`
+-> logits [B, V] of the last position, where `keys` marks the real (not padding) positions
+seen so far, or is None when no prompt is padded.
+- `LlamaDecoder`, written here, runs Llama-family HF models (llama, mistral, qwen2, qwen3):
+  the model's own modules (so LoRA adapters and int8 layers take part), called in
+  transformers' order over a preallocated (static) KV cache, without transformers' generic
+  machinery (mask building, output records, cache objects), which is most of a small model's
+  step. Its logits are transformers' bit for bit (tests/test_decode_parity.py).
+- `TransformersDecoder` runs any other HF model (or a sliding window, or a dynamic RoPE)
+  through its own forward with a `DynamicCache`.
+- `ModuleDecoder` re-runs a module (or LispE function) mapping ids [B, S] to logits on the
+  whole sequence: such a model has no cache.
+With `"compile" true`, the decoder's forward goes through `torch.compile` (dynamic shapes).
 
-Deliberately not here: the forward pass and KV contexts of LispE code (hf.py).
+Beam search is transformers' own `generate`, for an HF model and for a module (wrapped in a
+minimal `PreTrainedModel`); it is not written here.
+
+Where the two families differ, they follow their own spec: `torch_hf_generate` returns the
+new ids only (end id included), takes temperature and repetition penalty from the load
+configuration and uses the original's penalty formula; a generator returns prompt + new ids
+without the end id, holds its own configuration and applies transformers' repetition penalty.
+A batch (a list of prompts, or a 2-D tensor) is left-padded; the result has one row each.
 """
 
 import array
+import functools
 import inspect
+import os
 import sys
 
 import torch
+import torch.nn.functional as F
 
 from ...errors import LispError
 from ...printer import format_number, register_printer
@@ -33,7 +51,8 @@ from .hf import MODELS, check_vocabulary, lookup_model
 
 # option names and ranges: a misspelt name or an out-of-range value is an error -------------
 
-HF_GENERATE_OPTIONS = ("topk", "topp", "greedy", "temperature", "callback", "data")
+HF_GENERATE_OPTIONS = ("topk", "topp", "greedy", "temperature", "callback", "data", "stop",
+                       "decode", "compile")
 STRATEGIES = ("greedy", "top_k", "topk", "top_p", "topp", "beam_search", "beam")
 _POSITIVE = {"low": 0, "open_low": True}
 _RANGES = {"temperature": _POSITIVE, "repetition_penalty": _POSITIVE,
@@ -52,84 +71,315 @@ def option_value(key, value, fname):
     limits = _RANGES.get(key)
     return value if limits is None else check_bounded(value, fname, key, **limits)
 
-# choosing the next token ----------------------------------------------------------------
+# choosing the next token: logits [B, V] -> ids [B], on the device -----------------------
 
 
 def pick_greedy(logits):
-    """The id of the largest logit."""
-    return int(torch.argmax(logits))
+    """The id of the largest logit of each row."""
+    return logits.argmax(-1)
 
 
 def pick_sample(logits):
-    """An id sampled from softmax(logits)."""
-    return int(torch.multinomial(torch.softmax(logits, -1), 1))
+    """An id of each row sampled from softmax(logits)."""
+    return torch.multinomial(torch.softmax(logits, -1), 1)[:, 0]
 
 
 def pick_top_k(logits, k):
-    """An id sampled among the k largest logits."""
-    values, ids = torch.topk(logits, max(1, min(int(k), logits.shape[-1])))
-    return int(ids[torch.multinomial(torch.softmax(values, -1), 1)])
+    """An id of each row sampled among its k largest logits."""
+    values, ids = torch.topk(logits, max(1, min(int(k), logits.shape[-1])), -1)
+    return ids.gather(-1, torch.multinomial(torch.softmax(values, -1), 1))[:, 0]
 
 
 def pick_top_p(logits, p):
-    """An id sampled from the smallest head of the sorted distribution whose mass stays <= p
-    (the most likely id is always kept)."""
-    probs, ids = torch.sort(torch.softmax(logits, -1), descending=True)
+    """An id of each row sampled from the smallest head of its sorted distribution whose mass
+    stays <= p (the most likely id is always kept)."""
+    probs, ids = torch.sort(torch.softmax(logits, -1), -1, descending=True)
     keep = torch.cumsum(probs, -1) <= p
-    keep[0] = True
+    keep[:, 0] = True
     probs = probs * keep
-    return int(ids[torch.multinomial(probs / probs.sum(), 1)])
-
-# steppers: a model fed token by token ---------------------------------------------------
+    return ids.gather(-1, torch.multinomial(probs / probs.sum(-1, keepdim=True), 1))[:, 0]
 
 
-class HFStepper:
-    """Steps an HF model with a private KV cache; logits of the last position, float32."""
+def original_repetition_penalty(logits, ids, real, penalty):
+    """The penalty of the original torch_hf_generate (torch spec §3.6.4), sign-agnostic: over
+    the last 100 ids of each history `ids` [B, L] (padding, `real` False, not counted), the
+    logit of an id seen c times is multiplied by 1/max(penalty^c (x 2·penalty when seen in
+    the last 10), penalty)."""
+    recent, weight = ids[:, -100:], real[:, -100:].to(logits.dtype)
+    counts = torch.zeros_like(logits).scatter_add_(1, recent, weight)
+    late = torch.zeros_like(logits).scatter_add_(1, recent[:, -10:], weight[:, -10:]) > 0
+    factor = penalty ** counts
+    factor = torch.where(late, factor * 2 * penalty, factor).clamp(min=penalty)
+    return torch.where(counts > 0, logits * (1.0 / factor), logits)
 
-    def __init__(self, entry):
+
+def repetition_penalty(logits, ids, penalty):
+    """transformers' repetition penalty: logits of ids already in a sequence move towards
+    less likely (divided by the penalty when positive, multiplied when negative)."""
+    seen = torch.gather(logits, 1, ids)
+    seen = torch.where(seen < 0, seen * penalty, seen / penalty)
+    return logits.scatter(1, ids, seen)
+
+# decoders: (ids [B, n], positions [B, n], keys) -> logits [B, V] ---------------------------
+
+LLAMA_FAMILY = ("llama", "mistral", "qwen2", "qwen3")
+_STATIC_ROPES = ("default", "linear", "llama3", "yarn")   # frequencies fixed for all lengths
+
+
+def rms_norm(x, weight, eps):
+    """An HF RMSNorm module's output, bit for bit: float32 normalisation, weight applied in the
+    input dtype (one fused call in float32)."""
+    if x.dtype == torch.float32:
+        return torch.rms_norm(x, weight.shape, weight, eps)
+    return weight * torch.rms_norm(x.float(), weight.shape, None, eps).to(x.dtype)
+
+
+def rotate(x, cos, sin):
+    """Rotary position embedding of x [B, H, n, D]: transformers' x·cos + rotate_half(x)·sin,
+    written x·cos + roll(x, D/2)·sin' with sin' = sin, first half negated (same bits)."""
+    return x * cos + x.roll(x.shape[-1] // 2, -1) * sin
+
+
+def _linear(module):
+    """A function x [N, in] -> module(x): a plain linear layer as the one matrix product that
+    F.linear would reach (mm, or addmm with a bias), anything else (LoRA, int8) as the
+    module itself."""
+    if type(module) is not torch.nn.Linear:
+        return module
+    weight = module.weight.t()
+    if module.bias is None:
+        return functools.partial(torch.mm, mat2=weight)
+    return functools.partial(torch.addmm, module.bias, mat2=weight)
+
+
+class _Layer:
+    """What the forward pass needs of one decoder layer, looked up once."""
+
+    def __init__(self, layer):
+        attention, mlp = layer.self_attn, layer.mlp
+        self.norm_in = (layer.input_layernorm.weight, layer.input_layernorm.variance_epsilon)
+        self.norm_out = (layer.post_attention_layernorm.weight,
+                         layer.post_attention_layernorm.variance_epsilon)
+        self.q, self.k, self.v, self.o = (_linear(attention.q_proj), _linear(attention.k_proj),
+                                          _linear(attention.v_proj), _linear(attention.o_proj))
+        self.qk_norms = ((attention.q_norm.weight, attention.q_norm.variance_epsilon,
+                          attention.k_norm.weight, attention.k_norm.variance_epsilon)
+                         if hasattr(attention, "q_norm") else None)   # qwen3
+        self.scale = attention.scaling
+        self.gate, self.up, self.down = (_linear(mlp.gate_proj), _linear(mlp.up_proj),
+                                         _linear(mlp.down_proj))
+        self.act = mlp.act_fn
+
+
+class LlamaDecoder:
+    """The forward pass of a Llama-family model over a static KV cache of `capacity`
+    positions for `batch` rows."""
+
+    def __init__(self, model, batch, capacity):
+        inner, config = model.model, model.config
+        self.embed, self.head = inner.embed_tokens, _linear(model.lm_head)
+        self.norm = (inner.norm.weight, inner.norm.variance_epsilon)
+        self.layers = [_Layer(layer) for layer in inner.layers]
+        self.head_dim = getattr(config, "head_dim", None) or \
+            config.hidden_size // config.num_attention_heads
+        self.gqa = config.num_key_value_heads != config.num_attention_heads
+        weight = self.embed.weight
+        cos, sin = inner.rotary_emb(weight[:1], torch.arange(capacity, device=weight.device)[None])
+        half = self.head_dim // 2   # sin', see rotate
+        self.cos, self.sin = cos[0], torch.cat((-sin[0, :, :half], sin[0, :, half:]), -1)
+        shape = (batch, config.num_key_value_heads, capacity, self.head_dim)
+        self.keys = [weight.new_empty(shape) for _ in self.layers]
+        self.values = [weight.new_empty(shape) for _ in self.layers]
+        self.length = 0
+
+    @staticmethod
+    def accepts(model, capacity):
+        """Whether this forward pass computes exactly what `model`'s own would."""
+        config = model.config
+        rope = getattr(getattr(getattr(model, "model", None), "rotary_emb", None), "rope_type", None)
+        window = getattr(config, "sliding_window", None)
+        return (config.model_type in LLAMA_FAMILY and rope in _STATIC_ROPES
+                and getattr(config, "_attn_implementation", None) == "sdpa"
+                and (not window or window >= capacity))
+
+    def __call__(self, ids, positions, keys):
+        start, end = self.length, self.length + ids.shape[1]
+        self.length = end
+        return self.forward(ids, positions, _attention_mask(keys, ids.shape[1]), start, end)
+
+    def forward(self, ids, positions, mask, start, end):
+        """Logits of the last position after writing keys/values of positions start..end-1;
+        hidden states are [B·n, hidden] so that every product is one plain matrix product."""
+        batch, n = ids.shape
+        heads = (batch, n, -1, self.head_dim)
+        x = self.embed(ids).view(batch * n, -1)
+        cos, sin = self.cos[positions][:, None], self.sin[positions][:, None]
+        for layer, keys, values in zip(self.layers, self.keys, self.values):
+            h = rms_norm(x, *layer.norm_in)
+            q, k = layer.q(h).view(heads), layer.k(h).view(heads)
+            if layer.qk_norms is not None:
+                q_weight, q_eps, k_weight, k_eps = layer.qk_norms
+                q, k = rms_norm(q, q_weight, q_eps), rms_norm(k, k_weight, k_eps)
+            keys.narrow(2, start, n).copy_(rotate(k.transpose(1, 2), cos, sin))
+            values.narrow(2, start, n).copy_(layer.v(h).view(heads).transpose(1, 2))
+            out = F.scaled_dot_product_attention(
+                rotate(q.transpose(1, 2), cos, sin), keys.narrow(2, 0, end),
+                values.narrow(2, 0, end), attn_mask=mask, is_causal=mask is None and n > 1,
+                scale=layer.scale, enable_gqa=self.gqa)
+            x = x + layer.o(out.transpose(1, 2).reshape(batch * n, -1))
+            h = rms_norm(x, *layer.norm_out)
+            x = x + layer.down(layer.act(layer.gate(h)) * layer.up(h))
+        last = x.view(batch, n, -1)[:, -1]
+        return self.head(rms_norm(last, *self.norm)).float()
+
+
+def _attention_mask(keys, n):
+    """None without padding; else which cached positions each of the n new ones sees [B, 1,
+    n, L]: real ones, causally, and always itself (a padding row must see something)."""
+    if keys is None:
+        return None
+    length = keys.shape[1]
+    query = torch.arange(length - n, length, device=keys.device)[:, None]
+    key = torch.arange(length, device=keys.device)
+    return ((keys[:, None, :] & (key <= query)) | (key == query))[:, None]
+
+
+class TransformersDecoder:
+    """Any HF causal LM through its own forward, with a `DynamicCache`."""
+
+    def __init__(self, model):
         from transformers import DynamicCache
-        self.model = entry.model
-        self.cache = DynamicCache(config=entry.config)
-        self.extra = {"logits_to_keep": 1} if _keeps_logits(entry) else {}
+        self.model = model
+        self.cache = DynamicCache(config=model.config)
+        forward = inspect.signature(model.forward).parameters
+        self.extra = {"logits_to_keep": 1} if "logits_to_keep" in forward else {}
 
-    def step(self, ids):
-        """Logits [B, V] after feeding the new tokens `ids` [B, n]."""
-        out = self.model(input_ids=ids, past_key_values=self.cache, use_cache=True, **self.extra)
-        return out.logits[:, -1, :].float()
-
-    def reorder(self, beams):
-        """Keep the cache rows of `beams` (beam search)."""
-        self.cache.reorder_cache(beams)
+    def __call__(self, ids, positions, keys):
+        mask = None if keys is None else keys.long()
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
+                         past_key_values=self.cache, use_cache=True, **self.extra)
+        return out.logits[:, -1].float()
 
 
-def _keeps_logits(entry):
-    return "logits_to_keep" in inspect.signature(entry.base.forward).parameters
-
-
-class ModuleStepper:
-    """Re-runs a module (or function) mapping ids [B, S] to logits on the whole sequence."""
+class ModuleDecoder:
+    """A module (or function) mapping ids [B, S] to logits [B, S, V], re-run on the whole
+    sequence at each step."""
 
     def __init__(self, model):
         self.model = model
         self.sequence = None
 
-    def step(self, ids):
-        """Logits [B, V] of the last position after appending `ids` [B, n]."""
+    def __call__(self, ids, positions, keys):
         self.sequence = ids if self.sequence is None else torch.cat([self.sequence, ids], 1)
-        out = self.model(self.sequence)
-        out = getattr(out, "logits", out)
-        if isinstance(out, (tuple, list)):
-            out = out[0]
-        if not isinstance(out, torch.Tensor) or out.dim() not in (2, 3):
-            raise LispError("Error: the model must map token ids [B, S] to logits [B, S, V] "
-                            f"(it returned {describe(out)})")
-        return (out[:, -1, :] if out.dim() == 3 else out).float()
+        return module_logits(self.model, self.sequence)[:, -1].float()
 
-    def reorder(self, beams):
-        """Keep the sequences of `beams` (beam search)."""
-        self.sequence = self.sequence[beams]
 
-# torch_hf_generate ----------------------------------------------------------------------
+def module_logits(model, ids):
+    """The logits [B, S, V] a module or LispE function gives for ids [B, S]."""
+    out = model(ids)
+    out = getattr(out, "logits", out)
+    if isinstance(out, (tuple, list)) and out:
+        out = out[0]
+    if not isinstance(out, torch.Tensor) or out.dim() not in (2, 3):
+        raise LispError("Error: the model must map token ids [B, S] to logits [B, S, V] "
+                        f"(it returned {describe(out)})")
+    return out if out.dim() == 3 else out[:, None]
+
+
+def hf_decoder(model, batch, capacity):
+    """The decoder of an HF model: the lean Llama-family one when it applies."""
+    if LlamaDecoder.accepts(model, capacity):
+        return LlamaDecoder(model, batch, capacity)
+    return TransformersDecoder(model)
+
+
+def compiled(decoder):
+    """The decoder with its forward compiled by torch.compile (dynamic shapes)."""
+    target = "forward" if isinstance(decoder, LlamaDecoder) else "model"
+    setattr(decoder, target, torch.compile(getattr(decoder, target), dynamic=True))
+    return decoder
+
+# the decode loop ------------------------------------------------------------------------
+
+
+class Prompts:
+    """Prompts left-padded into `ids` [B, n] with `real` [B, n] marking non-padding ids."""
+
+    def __init__(self, rows, pad_id, device):
+        width = max(len(row) for row in rows)
+        self.ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+        self.real = torch.zeros((len(rows), width), dtype=torch.bool)
+        for i, row in enumerate(rows):
+            self.ids[i, width - len(row):] = torch.as_tensor(row)
+            self.real[i, width - len(row):] = True
+        self.ids, self.real = self.ids.to(device), self.real.to(device)
+
+    @property
+    def padded(self):
+        """Whether some prompt is shorter than the longest."""
+        return not bool(self.real.all())
+
+
+def decode(decoder, prompts, max_new, choose, ends, pad_id, finished=None, report=None,
+           stop=None):
+    """Generate up to `max_new` tokens after each prompt; returns (tokens [B, m], lengths [B]):
+    row b's new tokens are tokens[b, :lengths[b]], its end id (one of `ends`) included.
+
+    choose(logits [B, V], ids [B, L], real [B, L]) -> the next ids [B];
+    finished: the rows done before the first step (bool [B]);
+    report(ids): sees each step's ids, None for the rows already done;
+    stop(new_ids): whether a row's new ids (a list) end it (stop strings)."""
+    ids, real = prompts.ids, prompts.real
+    batch, n = ids.shape
+    device = ids.device
+    sequence = torch.cat([ids, ids.new_full((batch, max_new), pad_id)], 1)
+    real = torch.cat([real, real.new_ones((batch, max_new))], 1)
+    keys = real if prompts.padded else None
+    ending = bool(ends) or stop is not None   # can a row end before max_new tokens?
+    ends = torch.tensor(sorted(ends), dtype=torch.long, device=device)
+    done = torch.zeros(batch, dtype=torch.bool, device=device) if finished is None else finished
+    lengths = torch.zeros(batch, dtype=torch.long, device=device)
+    history = [[] for _ in range(batch)]
+    check_every = 1 if device.type == "cpu" or report or stop else 8
+    if max_new <= 0 or bool(done.all()):
+        return sequence[:, n:n], lengths
+    positions = (prompts.real.cumsum(-1) - 1).clamp(min=0)
+    logits = decoder(ids, positions, None if keys is None else keys[:, :n])
+    position = positions[:, -1:]
+    for step in range(max_new):
+        length = n + step
+        token = choose(logits, sequence[:, :length], real[:, :length])
+        running = ~done
+        if ending:  # a finished row gets padding
+            token.masked_fill_(done, pad_id)
+            lengths += running
+            done = done | torch.isin(token, ends)
+        sequence.select(1, length).copy_(token)
+        if report is not None or stop is not None:
+            done = _host_step(token.tolist(), running.tolist(), done, report, stop, history)
+        if step + 1 == max_new or (ending and (step + 1) % check_every == 0 and bool(done.all())):
+            break
+        position = position + 1
+        logits = decoder(token[:, None], position, None if keys is None else keys[:, :length + 1])
+    if not ending:
+        lengths.fill_(step + 1)
+    return sequence[:, n:n + int(lengths.max())], lengths
+
+
+def _host_step(tokens, running, done, report, stop, history):
+    """Report this step's ids (None for finished rows) and apply stop strings; new `done`."""
+    if report is not None:
+        report([t if r else None for t, r in zip(tokens, running)])
+    if stop is None:
+        return done
+    hits = []
+    for row, (token, alive) in enumerate(zip(tokens, running)):
+        if alive:
+            history[row].append(token)
+        hits.append(alive and stop(history[row]))
+    return done | torch.tensor(hits, device=done.device)
+
+# prompts and options --------------------------------------------------------------------
 
 
 def _id_list(value, fname, what):
@@ -143,17 +393,82 @@ def _id_list(value, fname, what):
     return [check_int(x, fname, what) for x in value]
 
 
-def original_repetition_penalty(logits, history, penalty):
-    """The penalty of the original torch_hf_generate (torch spec §3.6.4), sign-agnostic."""
-    recent = torch.tensor(history[-100:], device=logits.device)
-    ids, counts = torch.unique(recent, return_counts=True)
-    factor = penalty ** counts.to(logits.dtype)
-    factor = torch.where(torch.isin(ids, recent[-10:]), factor * 2 * penalty, factor)
-    logits[ids] *= 1.0 / factor.clamp(min=penalty)
-    return logits
+def _is_batch(value):
+    """A 2-D tensor, or a list whose elements are id lists."""
+    if isinstance(value, torch.Tensor):
+        return value.dim() == 2
+    return isinstance(value, (list, tuple)) and bool(value) and all(
+        isinstance(row, (list, tuple, array.array, torch.Tensor)) for row in value)
 
 
-def _strategy(options, fname):
+def _prompt_rows(value, fname):
+    """(rows, is_batch): the prompts as lists of ids."""
+    if _is_batch(value):
+        rows = [_id_list(row, fname, "initial_tokens") for row in value]
+        return rows, True
+    return [_id_list(value, fname, "initial_tokens")], False
+
+
+def _callback(options, fname, batch):
+    """A callable `report(ids)` for options["callback"] (with options["data"] if given): one
+    id per call for one prompt, the list of a step's ids (nil: finished) for a batch."""
+    function = options.get("callback")
+    if function is None:
+        return None
+    function = to_callable(function)
+    extra = (options["data"],) if "data" in options else ()
+
+    def report(ids):
+        try:
+            function(list(ids) if batch else ids[0], *extra)
+        except Exception as e:  # noqa: BLE001 - a failing callback must not stop generation
+            print(f"Error in {fname} callback: {e}", file=sys.stderr)
+    return report
+
+
+def _stop_strings(options, entry, fname):
+    """stop(new_ids) -> True once the decoded new ids contain one of options["stop"]; text
+    comes from options["decode"] (a function of an id list) or the model's tokenizer.json."""
+    strings = options.get("stop")
+    if strings is None:
+        return None
+    strings = [strings] if isinstance(strings, str) else strings
+    if not isinstance(strings, (list, tuple)) or not strings or not all(
+            isinstance(s, str) and s for s in strings):
+        raise LispError(f"Error in {fname}: stop must be a non-empty string or a list of them "
+                        f"(got {describe(options.get('stop'))})")
+    text_of = _decoder_of(options, entry, fname)
+    window = max(len(s) for s in strings) + 16   # ids enough to spell the longest string
+
+    def stop(new_ids):
+        text = text_of(new_ids[-window:])
+        return any(s in text for s in strings)
+    return stop
+
+
+def _decoder_of(options, entry, fname):
+    """A function id list -> text: options["decode"], else the model's own tokenizer."""
+    if "decode" in options:
+        function = to_callable(options["decode"])
+        return lambda ids: str(function(Integers(ids)))
+    path = os.path.join(entry.path, "tokenizer.json") if isinstance(entry.path, str) else ""
+    if not os.path.isfile(path):
+        raise LispError(f"Error in {fname}: stop strings need a \"decode\" function (ids -> "
+                        f"text) or a tokenizer.json in the model directory {entry.path}")
+    from tokenizers import Tokenizer
+    tokenizer = Tokenizer.from_file(path)
+    return tokenizer.decode
+
+
+def _options(options, fname):
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise LispError(f"Error in {fname}: options must be a dictionary (got {describe(options)})")
+    return check_options(options, HF_GENERATE_OPTIONS, fname)
+
+
+def _original_strategy(options, fname):
     """The token-picking function of the options: topk > topp > greedy > plain sampling."""
     if "topk" in options:
         k = option_value("topk", options["topk"], fname)
@@ -166,72 +481,64 @@ def _strategy(options, fname):
     return pick_sample
 
 
-def _callback(options, fname):
-    """A callable `report(token)` for options["callback"], with options["data"] if given."""
-    function = options.get("callback")
-    if function is None:
-        return None
-    function = to_callable(function)
-    args = (options["data"],) if "data" in options else ()
-
-    def report(token):
-        try:
-            function(token, *args)
-        except Exception as e:  # noqa: BLE001 - a failing callback must not stop generation
-            print(f"Error in {fname} callback: {e}", file=sys.stderr)
-    return report
+# torch_hf_generate ----------------------------------------------------------------------
 
 
 @builtin("torch_hf_generate", library=LIBRARY)
 def torch_hf_generate(path, initial_tokens, eos_id, max_length, options=None):
-    """Generate up to max_length new token ids after a prompt; returns only the new ids."""
+    """Generate up to max_length new token ids after a prompt (or each prompt of a batch);
+    returns only the new ids."""
     fname = "torch_hf_generate"
     entry = lookup_model(path, fname)
-    prompt = _id_list(initial_tokens, fname, "initial_tokens")
-    if not prompt:
+    rows, batch = _prompt_rows(initial_tokens, fname)
+    if not all(rows):
         raise LispError("Error: the input sequence should at least constains beos_id "
                         "(in torch_hf_generate: the prompt is empty)")
-    eos = set(_id_list(eos_id, fname, "eos_id")) if eos_id is not None else set()
+    ends = set(_id_list(eos_id, fname, "eos_id")) if eos_id is not None else set()
     max_length = check_int(max_length, fname, "max_length")
-    options = check_options(options, HF_GENERATE_OPTIONS, fname)
-    pick, report = _strategy(options, fname), _callback(options, fname)
+    options = _options(options, fname)
+    pick = _original_strategy(options, fname)
     temperature = option_value("temperature", options.get("temperature",
                                                           entry.settings["temperature"]), fname)
     penalty = entry.settings["repetition_penalty"]
-    ids = torch.tensor([prompt], device=entry.device)
-    check_vocabulary(ids, entry, fname)
-    history, generated = list(prompt), []
+    report, stop = _callback(options, fname, batch), _stop_strings(options, entry, fname)
+
+    def choose(logits, ids, real):
+        if temperature != 1.0:
+            logits = logits / temperature
+        if penalty != 1.0:
+            logits = original_repetition_penalty(logits, ids, real, penalty)
+        return pick(logits)
+
+    prompts = Prompts(rows, 0, entry.device)
+    check_vocabulary(prompts.ids, entry, fname)
+    finished = torch.isin(prompts.ids[:, -1], torch.tensor(sorted(ends), dtype=torch.long,
+                                                            device=entry.device))
     try:
         with torch.inference_mode():
-            stepper = HFStepper(entry)
-            while len(generated) < max_length and history[-1] not in eos:
-                logits = stepper.step(ids)[0]
-                if temperature != 1.0:
-                    logits = logits / temperature
-                if penalty != 1.0:
-                    logits = original_repetition_penalty(logits, history, penalty)
-                token = pick(logits)
-                generated.append(token)
-                history.append(token)
-                if report is not None:
-                    report(token)
-                ids = torch.tensor([[token]], device=entry.device)
+            decoder = hf_decoder(entry.base, len(rows), prompts.ids.shape[1] + max(max_length, 0))
+            if options.get("compile"):
+                decoder = compiled(decoder)
+            tokens, lengths = decode(decoder, prompts, max_length, choose, ends, 0,
+                                     finished=finished, report=report, stop=stop)
     except LispError:
         raise
     except Exception as e:  # noqa: BLE001 - the backend's own failure, reported as is
         raise LispError(f"Error in {fname}: {e}") from e
-    return Integers(generated)
+    results = [Integers(row[:length]) for row, length in zip(tokens.tolist(), lengths.tolist())]
+    return results if batch else results[0]
 
 # the generator object -------------------------------------------------------------------
 
 GENERATOR_DEFAULTS = {
     "max_length": 100, "temperature": 1.0, "top_k": 50, "top_p": 0.9, "eos_token_id": 50256,
     "pad_token_id": 50256, "bos_token_id": 50256, "num_beams": 1, "repetition_penalty": 1.0,
-    "no_repeat_ngram_size": 0, "do_sample": True, "strategy": "greedy",
+    "no_repeat_ngram_size": 0, "do_sample": True, "strategy": "greedy", "compile": False,
 }
 _NUMBERS = {"temperature", "top_p", "repetition_penalty"}
 _INTEGERS = {"max_length", "top_k", "eos_token_id", "pad_token_id", "bos_token_id",
              "num_beams", "no_repeat_ngram_size"}
+_FLAGS = {"do_sample", "compile"}
 
 
 class TorchGenerator:
@@ -248,12 +555,6 @@ class TorchGenerator:
                 value = value[0] if isinstance(value, (list, tuple)) and value else value
                 if isinstance(value, int):
                     self.config[key] = value
-
-    def stepper(self):
-        """A fresh stepper over the generator's model."""
-        if isinstance(self.model, str):
-            return HFStepper(lookup_model(self.model, "torch_generate"))
-        return ModuleStepper(self.model)
 
     @property
     def model_device(self):
@@ -310,7 +611,7 @@ def _set_field(generator, key, value, fname):
         value = check_int(value, fname, key)
     elif key == "strategy":
         value = str(value)
-    elif key == "do_sample":
+    elif key in _FLAGS:
         value = bool(value)
     else:
         check_choice(key, GENERATOR_DEFAULTS, fname, "configuration key")
@@ -347,15 +648,7 @@ def torch_generator_set_device(generator, device):
         generator.model.to(generator.device)
     return generator
 
-# the generation loops -------------------------------------------------------------------
-
-
-def repetition_penalty(scores, sequences, penalty):
-    """transformers' repetition penalty: logits of ids already in a sequence move towards
-    less likely (divided by the penalty when positive, multiplied when negative)."""
-    seen = torch.gather(scores, 1, sequences)
-    seen = torch.where(seen < 0, seen * penalty, seen / penalty)
-    return scores.scatter(1, sequences, seen)
+# generating with a generator ------------------------------------------------------------
 
 
 def _kind(strategy):
@@ -367,108 +660,130 @@ def _kind(strategy):
     return "beam" if strategy.startswith("b") else "greedy"
 
 
-def sample_loop(stepper, prompt, config):
-    """Greedy / top-k / top-p generation of up to max_length tokens; the whole sequence."""
+def _generator_choice(config):
+    """choose(logits, ids, real) of a generator: transformers' penalty, then the strategy."""
     kind, penalty = _kind(config["strategy"]), float(config["repetition_penalty"])
-    temperature, eos = float(config["temperature"]), config["eos_token_id"]
+    temperature = float(config["temperature"])
     if kind != "greedy" and temperature <= 0:
         raise LispError(f"Error during generation: temperature must be positive (got {temperature})")
-    sequence, ids = prompt, prompt
-    for _ in range(config["max_length"]):
-        logits = stepper.step(ids)
+    picks = {"greedy": pick_greedy,
+             "top_k": lambda logits: pick_top_k(logits / temperature, config["top_k"]),
+             "top_p": lambda logits: pick_top_p(logits / temperature, config["top_p"])}
+    pick = picks[kind]
+
+    def choose(logits, ids, real):
         if penalty != 1.0:
-            logits = repetition_penalty(logits, sequence, penalty)
-        logits = logits[0]
-        if kind == "greedy":
-            token = pick_greedy(logits)
-        elif kind == "top_k":
-            token = pick_top_k(logits / temperature, config["top_k"])
-        else:
-            token = pick_top_p(logits / temperature, config["top_p"])
-        if token == eos:
-            break
-        ids = torch.tensor([[token]], device=prompt.device)
-        sequence = torch.cat([sequence, ids], 1)
-    return sequence
+            logits = repetition_penalty(logits, ids, penalty)
+        return pick(logits)
+    return choose
 
 
-def beam_search(stepper, prompt, config):
-    """Beam search as transformers does it (length penalty 1, early_stopping False) for one
-    prompt [1, n]; the best finished sequence, its end-of-sequence id left out."""
-    beams, eos, penalty = max(1, config["num_beams"]), config["eos_token_id"], \
-        float(config["repetition_penalty"])
-    n, total = prompt.shape[1], prompt.shape[1] + config["max_length"]
-    if config["max_length"] <= 0:
-        return prompt
-    keep = 2 * beams
-    top_mask = torch.arange(keep, device=prompt.device) < beams
-    running = torch.full((beams, total), -1, dtype=torch.long, device=prompt.device)
-    running[:, :n] = prompt
-    running_scores = torch.full((beams,), -1e9, device=prompt.device)
-    running_scores[0] = 0.0
-    finished = running.clone()
-    finished_scores = torch.full((beams,), -1e9, device=prompt.device)
-    finished_done = torch.zeros(beams, dtype=torch.bool, device=prompt.device)
-    finished_length = torch.full((beams,), n, device=prompt.device)
-    improvable = True
-    logits, length = stepper.step(running[:, :n]), n
-    while True:
-        scores = torch.log_softmax(logits, -1)
-        if penalty != 1.0:
-            scores = repetition_penalty(scores, running[:, :length], penalty)
-        vocab = scores.shape[-1]
-        top_scores, top_ids = torch.topk((scores + running_scores[:, None]).reshape(-1), keep)
-        source, tokens = top_ids // vocab, top_ids % vocab
-        candidates = running[source]
-        candidates[:, length] = tokens
-        hits = (tokens == eos) | (length + 1 >= total)
-        still = top_scores + hits.to(torch.float32) * -1.0e9
-        chosen = torch.topk(still, beams)[1]
-        running, running_scores = candidates[chosen], still[chosen]
-        stepper.reorder(source[chosen])
-        done_scores = top_scores / float(length + 1 - n)
-        done_scores = done_scores + float(not improvable) * -1.0e9
-        done_scores = done_scores + (~(hits & top_mask)) * -1.0e9
-        merged = torch.cat([finished_scores, done_scores])
-        best = torch.topk(merged, beams)[1]
-        finished = torch.cat([finished, candidates])[best]
-        finished_scores = merged[best]
-        finished_done = torch.cat([finished_done, hits & top_mask])[best]
-        finished_length = torch.cat([finished_length,
-                                     torch.full((keep,), length + 1, device=prompt.device)])[best]
-        length += 1
-        worst = torch.where(finished_done, finished_scores.min(), -1.0e9)
-        improvable = improvable and bool(torch.any(running_scores[0] / float(length - n) > worst))
-        if not improvable or bool(torch.all(hits)):
-            break
-        logits = stepper.step(running[:, length - 1:length])
-    sequence = finished[0, :int(finished_length[0])]
-    if sequence.shape[0] > n and int(sequence[-1]) == eos:
-        sequence = sequence[:-1]
-    return sequence[None]
+def _generator_prompts(generator, input_ids, fname):
+    """The prompts of a generation: one sequence, several of one length ([B, n] tensor), or a
+    list of id lists (left-padded with pad_token_id)."""
+    if _is_batch(input_ids) and not isinstance(input_ids, torch.Tensor):
+        rows = [_id_list(row, fname, "input_ids") for row in input_ids]
+    else:
+        ids = input_ids if isinstance(input_ids, torch.Tensor) else to_tensor(input_ids, fname)
+        rows = ids.reshape(1, -1).tolist() if ids.dim() < 2 else ids.reshape(ids.shape[0], -1).tolist()
+    if not rows or not all(rows):
+        raise LispError(f"Error during generation: every prompt needs at least one token "
+                        f"(in {fname})")
+    prompts = Prompts(rows, _feed_id(generator, fname), generator.model_device)
+    if isinstance(generator.model, str):
+        check_vocabulary(prompts.ids, lookup_model(generator.model, fname), fname)
+    elif prompts.padded:
+        raise LispError(f"Error during generation: prompts of different lengths need an HF "
+                        f"model id (a module gets no attention mask) (in {fname})")
+    return prompts
 
 
-def _prompt(generator, input_ids, fname):
-    ids = input_ids if isinstance(input_ids, torch.Tensor) else to_tensor(input_ids, fname)
-    if ids.dim() < 2:
-        ids = ids.reshape(1, -1)
-    if ids.shape[0] != 1 or ids.shape[1] == 0:
-        raise LispError(f"Error during generation: the generator takes one non-empty sequence "
-                        f"[1, n] (got shape {list(ids.shape)}, in {fname})")
-    return ids.to(device=generator.model_device, dtype=torch.long)
+def _feed_id(generator, fname):
+    """The id fed to the model for padding: pad_token_id when the model knows it, else 0."""
+    pad = generator.config["pad_token_id"]
+    if isinstance(generator.model, str):
+        size = lookup_model(generator.model, fname).base.get_input_embeddings().num_embeddings
+        return pad if 0 <= pad < size else 0
+    return 0
+
+
+def _without_end(prompts, tokens, lengths, config):
+    """[B, n + m]: each prompt then its new tokens, the end id left out, pad_token_id around."""
+    pad, end = config["pad_token_id"], config["eos_token_id"]
+    last = tokens.gather(1, (lengths - 1).clamp(min=0)[:, None])[:, 0] if tokens.shape[1] else None
+    if last is not None:
+        lengths = lengths - ((last == end) & (lengths > 0)).long()
+    width = int(lengths.max()) if lengths.numel() else 0
+    columns = torch.arange(width, device=tokens.device)
+    tokens = torch.where(columns < lengths[:, None], tokens[:, :width], pad)
+    return torch.cat([torch.where(prompts.real, prompts.ids, pad), tokens], 1)
+
+
+def sample(generator, prompts, config):
+    """Greedy / top-k / top-p generation with the decode loop."""
+    model = lookup_model(generator.model, "torch_generate").base \
+        if isinstance(generator.model, str) else generator.model
+    capacity = prompts.ids.shape[1] + max(config["max_length"], 0)
+    decoder = (hf_decoder(model, prompts.ids.shape[0], capacity)
+               if isinstance(generator.model, str) else ModuleDecoder(model))
+    if config["compile"]:
+        decoder = compiled(decoder)
+    tokens, lengths = decode(decoder, prompts, config["max_length"], _generator_choice(config),
+                             {config["eos_token_id"]}, _feed_id(generator, "torch_generate"))
+    return _without_end(prompts, tokens, lengths, config)
+
+
+def beam_search(generator, prompts, config):
+    """transformers' beam search (length penalty 1, no early stopping) of each prompt; the
+    best sequence, end id left out, finished rows padded with pad_token_id."""
+    from transformers import GenerationConfig
+    end, pad = config["eos_token_id"], _feed_id(generator, "torch_generate")
+    model = (lookup_model(generator.model, "torch_generate").model
+             if isinstance(generator.model, str) else _module_lm(generator, prompts.ids))
+    settings = GenerationConfig(
+        max_new_tokens=max(config["max_length"], 0), num_beams=max(1, config["num_beams"]),
+        do_sample=False, early_stopping=False, length_penalty=1.0, eos_token_id=end,
+        pad_token_id=pad, repetition_penalty=float(config["repetition_penalty"]),
+        use_cache=isinstance(generator.model, str))
+    out = model.generate(prompts.ids, attention_mask=prompts.real.long(), generation_config=settings)
+    n = prompts.ids.shape[1]
+    new = out[:, n:]
+    lengths = torch.where(new == end, 0, 1).cumprod(1).sum(1) + (new == end).any(1).long()
+    return _without_end(prompts, new, lengths, config)
+
+
+def _module_lm(generator, ids):
+    """A module wrapped as a transformers model, so that `generate` can drive it."""
+    from transformers import GenerationMixin, PretrainedConfig, PreTrainedModel
+    from transformers.modeling_outputs import CausalLMOutput
+    vocab = module_logits(generator.model, ids).shape[-1]
+
+    class ModuleLM(PreTrainedModel, GenerationMixin):
+        config_class = PretrainedConfig
+
+        def __init__(self, module, device):
+            super().__init__(PretrainedConfig(vocab_size=vocab))
+            self.module, self.where = module, device
+
+        @property
+        def device(self):
+            return self.where
+
+        def forward(self, input_ids, **_):
+            return CausalLMOutput(logits=module_logits(self.module, input_ids))
+
+    return ModuleLM(generator.model, ids.device)
 
 
 def generate(generator, input_ids, fname, **overrides):
     """Run the generator with its configuration changed by `overrides` for this call only."""
     generator = _generator(generator)
     config = dict(generator.config, **overrides)
-    prompt = _prompt(generator, input_ids, fname)
-    if isinstance(generator.model, str):
-        check_vocabulary(prompt, lookup_model(generator.model, fname), fname)
-    loop = beam_search if _kind(config["strategy"]) == "beam" else sample_loop
+    prompts = _generator_prompts(generator, input_ids, fname)
+    run = beam_search if _kind(config["strategy"]) == "beam" else sample
     try:
         with torch.inference_mode():
-            return loop(generator.stepper(), prompt, config)
+            return run(generator, prompts, config)
     except LispError:
         raise
     except Exception as e:  # noqa: BLE001 - the model's own failure, reported as is
@@ -515,7 +830,7 @@ def torch_generator_top_p(generator, input_ids, max_length=None, p=None, tempera
 
 @builtin("torch_generator_beam_search", library=LIBRARY)
 def torch_generator_beam_search(generator, input_ids, max_length=None, num_beams=None):
-    """Beam search over num_beams beams, as transformers does it; the best sequence."""
+    """Beam search over num_beams beams (transformers' own); the best sequence."""
     fname = "torch_generator_beam_search"
     return generate(generator, input_ids, fname, strategy="beam_search",
                     **_given(fname, max_length=max_length, num_beams=num_beams))

@@ -87,16 +87,17 @@ def lookup_model(key, fname, missing="Model not loaded"):
 
 DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "half": torch.float16,
           "float32": torch.float32, "float": torch.float32, "auto": "auto"}
+LOAD_DTYPES = dict(DTYPES, int8="int8")   # int8: weight-only int8 linear layers (quantization.py)
 
 
-def dtype_named(name, fname, default="auto"):
+def dtype_named(name, fname, default="auto", table=DTYPES):
     """The torch dtype of a LispE dtype string (`"bfloat16"`, `"float16"`/`"half"`, ...)."""
     if name is None:
-        return DTYPES[default]
-    dtype = DTYPES.get(str(name).lower()) if isinstance(name, str) else None
+        return table[default]
+    dtype = table.get(str(name).lower()) if isinstance(name, str) else None
     if dtype is None:
         raise LispError(f"Error in {fname}: unknown dtype {name!r} (expected one of "
-                        f"{', '.join(DTYPES)})")
+                        f"{', '.join(table)})")
     return dtype
 
 
@@ -122,7 +123,8 @@ def load_settings(config, fname):
     check_options(config, LOAD_OPTIONS, fname, "load option")
     return {
         "device": resolve_device(config.get("device", "cpu"), fname),
-        "dtype": dtype_named(config.get("dtype", config.get("torch_dtype")), fname),
+        "dtype": dtype_named(config.get("dtype", config.get("torch_dtype")), fname,
+                             table=LOAD_DTYPES),
         "max_seq_len": _number(config, "max_seq_len", 0, int),
         "rope_scaling": _number(config, "rope_scaling", 1.0),
         "temperature": _number(config, "temperature", 1.0),
@@ -178,7 +180,8 @@ def load_transformers_model(path, settings, fname, no_config, no_weights):
     with _quiet_transformers():
         from transformers import AutoModelForCausalLM
         model, info = AutoModelForCausalLM.from_pretrained(
-            path, dtype=settings["dtype"], local_files_only=True, use_safetensors=has_safetensors,
+            path, dtype="auto" if settings["dtype"] == "int8" else settings["dtype"],
+            local_files_only=True, use_safetensors=has_safetensors,
             attn_implementation="eager" if settings["manual_attention"] else None,
             output_loading_info=True)
     if info.get("missing_keys"):
@@ -188,6 +191,9 @@ def load_transformers_model(path, settings, fname, no_config, no_weights):
     model.to(settings["device"])
     model.eval()
     model.requires_grad_(False)
+    if settings["dtype"] == "int8":
+        from .quantization import quantize_weights_int8
+        quantize_weights_int8(model)
     if not settings["max_seq_len"]:
         settings["max_seq_len"] = getattr(model.config, "max_position_embeddings", 0) or 0
     return model

@@ -9,6 +9,14 @@ every `nn.Linear` in a `QuantWrapper`, calibrates the activation observers on th
 and converts (eager mode).  Both return a quantized *copy* of the model (same Python class,
 so every function that accepted the model accepts the copy); the original is left untouched.
 
+Weight-only int8 for inference (`Int8Linear`, used by `torch_hf_load_model` with `"dtype"
+"int8"`): each linear layer keeps int8 weights with one scale per output channel (symmetric),
+activations stay in floating point. torch.ao's dynamic quantization also quantizes the
+activations (3-4x the error); the weight-only product is torch's own packed int8 kernel on
+CPU, `torch._weight_int8pack_mm` (the one gpt-fast and torchao call there), which takes
+bfloat16 activations and input widths that are multiples of 16 (it returns garbage, or
+crashes, otherwise); other layers and devices multiply by the dequantized weights.
+
 Deliberately not done here: quantization-aware training, quantizing anything but linear layers
 (the linear projections inside `nn.MultiheadAttention` are read as raw weights by PyTorch and
 therefore stay in float).  PyTorch's deprecation notices for these APIs are silenced while
@@ -19,6 +27,7 @@ import copy
 import warnings
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.ao import quantization as tq
 
@@ -205,3 +214,39 @@ def torch_model_quantize_static(model, calibration_data):
     fname = "torch_model_quantize_static"
     _check_module(model, fname)
     return _run_quiet(fname, _static, model, _calibration_batches(calibration_data, fname))
+
+# weight-only int8 -----------------------------------------------------------------------
+
+
+class Int8Linear(nn.Module):
+    """A linear layer with int8 weights and one scale per output channel (weight-only)."""
+
+    def __init__(self, linear):
+        super().__init__()
+        weight = linear.weight.detach().float()
+        scale = (weight.abs().amax(1).clamp(min=1e-12) / 127).to(torch.bfloat16)
+        ints = torch.round(weight / scale.float()[:, None]).clamp(-128, 127)
+        self.in_features, self.out_features = linear.in_features, linear.out_features
+        self.register_buffer("weight", ints.to(torch.int8))
+        self.register_buffer("scale", scale)
+        self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().clone())
+        self.packed = self.in_features % 16 == 0
+
+    def forward(self, x):
+        if self.packed and x.device.type == "cpu":
+            flat = x.reshape(-1, self.in_features).to(torch.bfloat16)
+            y = torch._weight_int8pack_mm(flat, self.weight, self.scale)
+            y = y.reshape(*x.shape[:-1], self.out_features).to(x.dtype)
+        else:
+            y = F.linear(x, self.weight.to(x.dtype)) * self.scale.to(x.dtype)
+        return y if self.bias is None else y + self.bias
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, int8 weights"
+
+
+def quantize_weights_int8(model):
+    """Replace every plain linear layer of `model` by an Int8Linear, in place; the model."""
+    for parent, name, layer in _plain_linears(model):
+        setattr(parent, name, Int8Linear(layer))
+    return model
