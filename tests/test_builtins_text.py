@@ -387,3 +387,33 @@ def test_strings_doc_examples(code, expected, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     Lisp().eval(code)
     assert capsys.readouterr().out == expected
+
+
+# robustness ----------------------------------------------------------------------------------
+
+def test_text_builtins_fail_only_with_lisp_errors(tmp_path, monkeypatch):
+    """Any mix of odd arguments gives a result or a LispError, never a Python exception."""
+    import random
+    from lispe.registry import entries
+    from lispe.values import LispSet
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "f.txt").write_text("abc\n")
+    families = {f"lispe.builtins.{m}" for m in ("strings", "characters", "regex", "tokenizer",
+                                                "conversions", "filehandles", "indentation")}
+    values = [None, True, 0, -1, 3, 10**20, 2.5, math.nan, math.inf, "", "abc", "f.txt",
+              Symbol("r"), Symbol("w"), [1, "a"], Integers([1, 300]), Strings(["a", "%d=1"]),
+              {"a": 1}, "%d+", "(", "é€😀", LispSet({"a"}), complex(1, 2),
+              call("rgx", "%d+"), call("prgx", "a+"), call("tokenizer_rules"),
+              call("fopen", "f.txt"), call("file", "f.txt")]
+    rng = random.Random(7)
+    for entry in entries():
+        if getattr(entry.func, "__module__", None) not in families or entry.name == "getchar":
+            continue
+        high = entry.max_args if entry.max_args is not None else entry.min_args + 2
+        for count in range(entry.min_args, high + 1):
+            for _ in range(25):
+                args = [rng.choice(values) for _ in range(count)]
+                try:
+                    entry.func(*args)
+                except LispError:
+                    pass
