@@ -18,6 +18,7 @@ import weakref
 
 from ..errors import LispError
 from ..files import atomic_write
+from ..printer import quote_string
 from ..registry import builtin
 from ..values import Shorts, Strings, Symbol
 from ._common import SEQUENCES, check_int, check_str
@@ -110,7 +111,8 @@ def fopen(path, mode="r"):
     """Open a file (mode as C's fopen: "r", "w", "a", "r+"...; "r" by default)."""
     mode = text(mode)
     if not mode or mode[0] not in "rwa" or set(mode[1:]) - set("+bt"):
-        raise LispError(f"Error: fopen: unknown mode {mode!r} (r, w, a, r+, w+, a+)", "fopen")
+        raise LispError(f"Error: fopen: unknown mode {quote_string(mode)} (r, w, a, r+, w+, a+)",
+                        "fopen")
     return FileHandle(check_str(path, "fopen", "a file path"), mode, "file_element_", "fopen")
 
 

@@ -20,6 +20,7 @@ import functools
 import re
 
 from ..errors import LispError
+from ..printer import quote_string
 from ..registry import builtin
 from ..values import Integers
 from . import _rgx_automaton as automaton
@@ -123,7 +124,7 @@ def _compile_prgx(source):
     try:
         return Regex(source, "prgx_", re.compile(_ecmascript(source)))
     except re.error as e:
-        raise LispError(f"Error: prgx: {e.msg} in the regular expression {source!r}",
+        raise LispError(f"Error: prgx: {e.msg} in the regular expression {quote_string(source)}",
                         "prgx") from None
 
 
