@@ -59,6 +59,8 @@ def test_greedy_value_is_ignored_and_end_ids(llama, reference):
     assert list(gen.torch_hf_generate(llama, ending, eos, 12, {"greedy": True})) == []
     assert list(gen.torch_hf_generate(llama, torch.tensor(PROMPTS[0]), None, 3,
                                       {"greedy": True})) == greedy[:3]
+    assert list(gen.torch_hf_generate(llama, PROMPTS[0], None, 0)) == []
+    assert list(gen.torch_hf_generate(llama, PROMPTS[0], None, -2)) == []
 
 
 def test_default_sampling_is_softmax_multinomial(llama, reference):

@@ -332,6 +332,7 @@ def decode(decoder, prompts, max_new, choose, ends, pad_id, finished=None, repor
     ids, real = prompts.ids, prompts.real
     batch, n = ids.shape
     device = ids.device
+    max_new = max(max_new, 0)
     sequence = torch.cat([ids, ids.new_full((batch, max_new), pad_id)], 1)
     real = torch.cat([real, real.new_ones((batch, max_new))], 1)
     keys = real if prompts.padded else None
@@ -754,15 +755,15 @@ def beam_search(generator, prompts, config):
 
 def _module_lm(generator, ids):
     """A module wrapped as a transformers model, so that `generate` can drive it."""
-    from transformers import GenerationMixin, PretrainedConfig, PreTrainedModel
+    from transformers import GenerationMixin, PreTrainedConfig, PreTrainedModel
     from transformers.modeling_outputs import CausalLMOutput
     vocab = module_logits(generator.model, ids).shape[-1]
 
     class ModuleLM(PreTrainedModel, GenerationMixin):
-        config_class = PretrainedConfig
+        config_class = PreTrainedConfig
 
         def __init__(self, module, device):
-            super().__init__(PretrainedConfig(vocab_size=vocab))
+            super().__init__(PreTrainedConfig(vocab_size=vocab))
             self.module, self.where = module, device
 
         @property
