@@ -18,12 +18,10 @@ import math
 from ..errors import LispError
 from ..registry import builtin
 from ..runtime import to_callable
-from ..values import (Float32, Floats, Integers, LList, Numbers, Shorts, Strings, TypedArray,
-                      truthy)
+from ..values import Float32, Integers, LList, Numbers, Strings, TypedArray, truthy
 from ._common import check_int, type_error
 from .lists import check_size, typed
-from .matrices import MATRICES, Matrix, Tensor, array_class, build, is_array, shape_of
-from .numbers import arith
+from .matrices import MATRICES, Matrix, Tensor, build, flat_values, is_array, shape_of
 
 _SEQUENCES = (list, array.array, LList)
 
@@ -303,7 +301,6 @@ def to_tensor(c, n=None):
     if not isinstance(c, _SEQUENCES):
         raise LispError("Error: Expecting a list", "⊃")
     shape = shape_of(c)
-    from .matrices import flat_values
     values = flat_values(c)
     kind = _narrowest(values)
     if kind is None or len(values) != math.prod(shape):
@@ -381,7 +378,11 @@ def irank(c, first, *indexes):
 
 # atshape setshape setrange mask@ ---------------------------------------------------------------
 
-def _shape_offset(shape, indexes, fname):
+def _shape_offset(c, shape, indexes, fname):
+    if not isinstance(c, _SEQUENCES):
+        raise type_error(fname, "a list", c)
+    if not isinstance(shape, _SEQUENCES):
+        raise type_error(fname, "a shape (a list of dimensions)", shape)
     dims = [check_int(d, fname, "integer dimensions") for d in shape]
     idx = [check_int(i, fname, "integer indexes") for i in indexes]
     if len(idx) > len(dims) or any(not 0 <= i < d for i, d in zip(idx, dims)):
@@ -396,7 +397,7 @@ def _shape_offset(shape, indexes, fname):
 @builtin("atshape", aliases=("@@@",))
 def atshape(c, shape, i, *indexes):
     """An element (or a block) of the flat list c read as an array of the given shape."""
-    start, block, single = _shape_offset(shape, (i, *indexes), "atshape")
+    start, block, single = _shape_offset(c, shape, (i, *indexes), "atshape")
     if start + block > len(c):
         raise LispError("Error: index mismatch with shape", "atshape")
     return c[start] if single else c[start:start + block]
@@ -408,7 +409,7 @@ def setshape(c, shape, i, *indexes_and_value):
     *indexes, value = (i, *indexes_and_value)
     if not indexes:
         raise LispError("Error: setshape expects indexes and a value", "setshape")
-    start, block, single = _shape_offset(shape, indexes, "setshape")
+    start, block, single = _shape_offset(c, shape, indexes, "setshape")
     if start + block > len(c):
         raise LispError("Error: index mismatch with shape", "setshape")
     values = [value] if single else (list(value) if isinstance(value, _SEQUENCES)

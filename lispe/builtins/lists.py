@@ -27,7 +27,7 @@ from ..registry import builtin, lookup
 from ..runtime import is_lispe_code, mangle, to_callable
 from ..values import (Floats, Integers, LList, LispSet, Numbers, Pair, Shorts, Strings,
                       TypedArray, register_type_name, truthy)
-from ._common import OUT_OF_BOUNDS, SEQUENCES, check_int, parse_number, type_error
+from ._common import SEQUENCES, check_int, parse_number, type_error
 from .compare import equal
 from .dictionaries import dict_key, sorted_keys
 from .sets import Heap
@@ -289,11 +289,17 @@ register_type_name(IRange, "irange_")
 # mutation ----------------------------------------------------------------------------------
 
 def _convert_for(c, v, fname):
-    """`v` converted to the element type of typed list/set `c`."""
+    """`v` converted to the element type of typed list `c` (integers wrap around) or of set
+    `c`; a container cannot go into a set."""
+    if isinstance(c, TypedArray):
+        return _element(type(c), v)
+    convert = getattr(type(c), "convert", None)
     try:
-        return type(c).convert(v)
+        v = v if convert is None else convert(v)
+        hash(v)
     except (TypeError, ValueError, OverflowError):
         raise type_error(fname, f"an element for {type(c).__name__.lower()}", v) from None
+    return v
 
 
 def _refuse(fname, c):
@@ -312,7 +318,7 @@ def _push_one(c, v, front, fname):
     elif isinstance(c, TypedArray):
         v = _convert_for(c, v, fname)
     elif isinstance(c, LispSet):
-        c.add(_convert_for(c, v, fname) if hasattr(type(c), "convert") else v)
+        c.add(_convert_for(c, v, fname))
         return c
     elif isinstance(c, Heap):
         return c.add(v)
@@ -371,6 +377,7 @@ def insert(c, v, index=None):
         i = check_int(index, "insert", "an integer index")
         if i < 0:
             raise LispError("Error: Wrong index in 'insert'", "insert")
+        i = min(i, len(c)) if hasattr(c, "__len__") else i
     if isinstance(c, str):
         return c[:i] + (v if isinstance(v, str) else to_string(v)) + c[i:]
     if isinstance(c, Strings):
@@ -461,7 +468,10 @@ def pop(c, key=None):
         del c[k]
         return c
     if isinstance(c, LispSet):
-        c.discard(key)
+        try:
+            c.discard(key)
+        except TypeError:       # a container is never in a set
+            pass
         return c
     if not isinstance(c, SEQUENCES):
         raise _refuse("pop", c)

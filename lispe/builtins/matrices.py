@@ -293,7 +293,7 @@ def lubksb(m, indexes, y=None):
     if y is not None and type(y) is not type(m):
         raise LispError("Error: solve can only be applied to matrices of same type", "lubksb")
     n = _square(m, "lubksb", "solve can only be applied to matrices")
-    if len(indexes) != n:
+    if len(indexes) != n or any(not 0 <= i < n for i in indexes):
         raise LispError("Error: we can only apply 'lubksb' to square matrices with the same "
                         "number of indexes", "lubksb")
     columns = _identity(n) if y is None else _float_rows(y)

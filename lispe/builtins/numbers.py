@@ -39,7 +39,7 @@ from ..registry import builtin
 from ..values import (Float32, Floats, Integers, LList, LispSet, Numbers, Short, Shorts, Strings,
                       TypedArray)
 from .sets import SetI
-from ._common import DIVISION_BY_ZERO, SEQUENCES, as_number, check_int, parse_number, type_error
+from ._common import DIVISION_BY_ZERO, as_number, check_int, parse_number
 
 COMMUTATIVE = frozenset("+ * & | ^".split())
 _BITS = {"&": operator.and_, "|": operator.or_, "^": operator.xor, "<<": operator.lshift,
@@ -76,7 +76,7 @@ def _number(x):
 
 def _as_int(x):
     """An operand where the reference wants an integer (floats are truncated)."""
-    if type(x) is float or isinstance(x, float):
+    if isinstance(x, float):
         return int(x) if math.isfinite(x) else 0
     return int(x)
 
@@ -109,9 +109,14 @@ def _c_pow(a, b):
         return math.inf
 
 
+MAX_SHIFT = 1 << 24     # (<< 1 n) beyond this would build an integer of megabytes
+
+
 def _shift(op, a, b):
     if b < 0:
         raise LispError(f"Error: negative shift count for '{op}'", op)
+    if op == "<<" and b > MAX_SHIFT and a:
+        raise LispError(f"Error: shift count too large for '{op}'", op)
     return _BITS[op](a, b)
 
 
@@ -126,7 +131,10 @@ def _int_op(op, a, b):
     elif op == "/":
         if b == 0:
             raise LispError(DIVISION_BY_ZERO)
-        return a / b
+        try:
+            return a / b
+        except OverflowError:       # an unbounded integer beyond the float range
+            return math.inf if (a < 0) == (b < 0) else -math.inf
     elif op == "%":
         return _c_remainder(a, _as_int(b))
     elif op == "^^":
@@ -219,9 +227,10 @@ def _complex(op, a, b):
         raise bad_operands(op)
     if isinstance(b, bool) or not isinstance(b, (int, float, complex)):
         raise bad_operand(b)
-    if op == "/" and b == 0:
-        raise LispError(DIVISION_BY_ZERO)
-    return complex(fn(a, b))
+    try:
+        return complex(fn(a, b))
+    except ZeroDivisionError:
+        raise LispError(DIVISION_BY_ZERO) from None
 
 
 _PYTHON_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul,
@@ -413,7 +422,10 @@ def _fold(op, first, rest):
 
 def _operator(op, doc):
     def fn(first, *rest):
-        return _fold(op, first, rest)
+        try:
+            return _fold(op, first, rest)
+        except OverflowError:       # an unbounded integer met a float
+            raise LispError(f"Error: a number is too large for a float in '{op}'", op) from None
     fn.__name__ = fn.__qualname__ = "op_" + op
     return builtin(op, doc=doc, signature=f"({op} a b...)",
                    aliases=("**",) if op == "^^" else ())(fn)
@@ -630,6 +642,9 @@ def signp(x):
     return (x > 0) - (x < 0)
 
 
+MAX_FACTORIAL = 100000
+
+
 @builtin("!")
 def factorial(n):
     """Factorial of a non-negative integer (a float is truncated)."""
@@ -638,6 +653,8 @@ def factorial(n):
     n = check_int(n, "!", "an integer")
     if n < 0:
         raise LispError("Error: factorial of a negative number does not exists", "!")
+    if n > MAX_FACTORIAL:
+        raise LispError(f"Error: factorial of {n} is too large to compute", "!")
     return math.factorial(n)
 
 

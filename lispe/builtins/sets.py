@@ -121,7 +121,10 @@ def _combine(op, first, others, pick):
     for other in others:
         kept = pick(kept, list(_operand(other, op)))
     if isinstance(first, LispSet):
-        return type(first)(kept)
+        try:
+            return type(first)(kept)
+        except TypeError:
+            raise type_error(op, "hashable elements in a set (not containers)", first) from None
     return _distinct(kept)
 
 
