@@ -342,7 +342,8 @@ def _compile(rules):
                     entry.rule = rule
         except (RuleError, IndexError, ValueError) as e:
             reason = str(e) if isinstance(e, RuleError) else "malformed rule."
-            raise LispError(f"Error in: {line}. Error is: {reason}", "set_tokenizer_rules") from None
+            raise LispError(f"Error in: {line}. Error is: {reason}",
+                            "set_tokenizer_rules") from None
         compiled.append(rule)
     return compiled
 

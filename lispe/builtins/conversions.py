@@ -20,7 +20,8 @@ from ..values import Float32, LispSet, Pair, Short, Shorts, Symbol, register_typ
 from ._common import SEQUENCES, as_number, type_error
 from .strings import Stringbyte, Stringbytes, text
 
-_NUMBER = re.compile(r"[ \t\n\r]*([-+]?)(?:0x([0-9a-fA-F]+)|0b([01]+)|(\d+(\.\d+)?([eE][-+]?\d+)?))")
+_NUMBER = re.compile(r"[ \t\n\r]*([-+]?)"
+                     r"(?:0x([0-9a-fA-F]+)|0b([01]+)|(\d+(\.\d+)?([eE][-+]?\d+)?))")
 
 
 def string_to_number(s):

@@ -146,12 +146,12 @@ def fgetchars(handle, nb):
 
 
 @builtin("fputchars")
-def fputchars(handle, str_):
+def fputchars(handle, string):
     """Write a string at the current position; nil when the file is open for reading only."""
     h = _handle(handle, "file_element_", "fputchars")
     if not h.writing():
         return False
-    h.f.write(text(str_).encode("utf-8"))
+    h.f.write(text(string).encode("utf-8"))
     return True
 
 
@@ -315,13 +315,13 @@ def file_getchar(stream):
 
 
 @builtin("file_getstruct")
-def file_getstruct(stream, open_, close):
+def file_getstruct(stream, opening, close):
     """The next balanced open...close structure of a stream (strings inside are skipped);
     nil when there is none before the end of the file."""
     h = _stream(stream, "file_getstruct", True)
     start = h.f.tell()
     rest = _decode(h.f.read())
-    found = getstruct(rest, open_, close)
+    found = getstruct(rest, opening, close)
     if found is None:
         return None
     structure, _, end = found
@@ -345,14 +345,14 @@ def file_tell(stream):
 
 
 @builtin("file_write")
-def file_write(stream, str_):
+def file_write(stream, string):
     """Write the printed form of a value to a writing stream; returns true."""
-    _stream(stream, "file_write", False).f.write(text(str_).encode("utf-8"))
+    _stream(stream, "file_write", False).f.write(text(string).encode("utf-8"))
     return True
 
 
 @builtin("file_writeln")
-def file_writeln(stream, str_):
+def file_writeln(stream, string):
     """Write the printed form of a value and a newline; returns true."""
-    _stream(stream, "file_writeln", False).f.write((text(str_) + "\n").encode("utf-8"))
+    _stream(stream, "file_writeln", False).f.write((text(string) + "\n").encode("utf-8"))
     return True

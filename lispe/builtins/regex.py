@@ -169,59 +169,61 @@ def _start(pos, fname):
 
 
 @builtin("rgx")
-def rgx(exp, str_=None):
+def rgx(exp, string=None):
     """A regular expression in the rgx dialect; with a string, whether it matches it all."""
     r = _compile_rgx(text(exp))
-    return r if str_ is None else r.fullmatch(text(str_))
+    return r if string is None else r.fullmatch(text(string))
 
 
 @builtin("prgx")
-def prgx(exp, str_=None):
+def prgx(exp, string=None):
     """A POSIX (ECMAScript) regular expression; with a string, whether it matches it all."""
     r = _compile_prgx(text(exp))
-    return r if str_ is None else r.fullmatch(text(str_))
+    return r if string is None else r.fullmatch(text(string))
 
 
 def _finders(prefix, kind):
     """Register the find, find_i, findall, findall_i, match, replace, split functions."""
 
-    def find(exp, str_, pos=0):
-        span = _expression(exp, kind, prefix + "_find").search(text(str_), _start(pos, prefix + "_find"))
-        return keep(str_, text(str_)[span[0]:span[1]]) if span else ""
+    def find(exp, string, pos=0):
+        fname = prefix + "_find"
+        span = _expression(exp, kind, fname).search(text(string), _start(pos, fname))
+        return keep(string, text(string)[span[0]:span[1]]) if span else ""
 
-    def find_i(exp, str_, pos=0):
-        span = _expression(exp, kind, prefix + "_find_i").search(text(str_),
+    def find_i(exp, string, pos=0):
+        span = _expression(exp, kind, prefix + "_find_i").search(text(string),
                                                                   _start(pos, prefix + "_find_i"))
         return Integers(span) if span else Integers()
 
-    def _all(exp, str_, pos, fname):
-        return _expression(exp, kind, fname).find_all(text(str_), _start(pos, fname))
+    def _all(exp, string, pos, fname):
+        return _expression(exp, kind, fname).find_all(text(string), _start(pos, fname))
 
-    def findall(exp, str_, pos=0):
-        value = text(str_)
-        spans = _all(exp, str_, pos, prefix + "_findall")
-        return strings_like(str_, [value[b:e] for b, e in spans]) if spans else []
+    def findall(exp, string, pos=0):
+        value = text(string)
+        spans = _all(exp, string, pos, prefix + "_findall")
+        return strings_like(string, [value[b:e] for b, e in spans]) if spans else []
 
-    def findall_i(exp, str_, pos=0):
-        return Integers([i for span in _all(exp, str_, pos, prefix + "_findall_i") for i in span])
+    def findall_i(exp, string, pos=0):
+        return Integers([i for span in _all(exp, string, pos, prefix + "_findall_i") for i in span])
 
-    def match(exp, str_):
-        return _expression(exp, kind, prefix + "_match").fullmatch(text(str_))
+    def match(exp, string):
+        return _expression(exp, kind, prefix + "_match").fullmatch(text(string))
 
-    def replace(exp, str_, rep):
-        return keep(str_, _expression(exp, kind, prefix + "_replace").replace(text(str_), text(rep)))
+    def replace(exp, string, rep):
+        expression = _expression(exp, kind, prefix + "_replace")
+        return keep(string, expression.replace(text(string), text(rep)))
 
-    def split(exp, str_):
-        spans = _all(exp, str_, 0, prefix + "_split")
+    def split(exp, string):
+        spans = _all(exp, string, 0, prefix + "_split")
         if not spans:
             return []
-        value, pieces, pos = text(str_), [], 0
+        value, pieces, pos = text(string), [], 0
         for begin, end in spans:
             pieces.append(value[pos:begin])
             pos = end
         if pos < len(value):
             pieces.append(value[pos:])
-        return strings_like(str_, pieces)
+        return strings_like(string, pieces)
 
     docs = {
         "find": "The first substring of str that the expression matches, from pos (\"\" if none).",

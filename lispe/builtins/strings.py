@@ -214,11 +214,11 @@ def _skip_string(value, i, size):
 
 
 @builtin("getstruct")
-def getstruct(s, open_, close, pos=0):
+def getstruct(s, opening, closing, pos=0):
     """(text start end) of the first balanced open...close structure of s from pos (double
     quoted strings inside are skipped); nil when there is none."""
     value, size = text(s), len(text(s))
-    o, c = text(open_)[:1], text(close)[:1]
+    o, c = text(opening)[:1], text(closing)[:1]
     i = value.find(o, max(0, check_int(pos, "getstruct"))) if o else -1
     if i < 0:
         return None

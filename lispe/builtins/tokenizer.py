@@ -29,16 +29,16 @@ def _segment(s, keepblanks, point):
 
 
 @builtin("segment")
-def segment(str_, point=0):
+def segment(string, point=0):
     """The tokens of a string, as LispE's segmenter cuts it (numbers, words, punctuation;
     blanks dropped); point 1 reads "," as the decimal point, 2 both "." and ","."""
-    return _segment(str_, False, check_int(point or 0, "segment"))
+    return _segment(string, False, check_int(point or 0, "segment"))
 
 
 @builtin("segment_e")
-def segment_e(str_, point=0):
+def segment_e(string, point=0):
     """Like segment, with the blanks kept as tokens."""
-    return _segment(str_, True, check_int(point or 0, "segment_e"))
+    return _segment(string, True, check_int(point or 0, "segment_e"))
 
 
 @builtin("tokenizer_main")
@@ -66,9 +66,9 @@ def _rules(value, fname):
 
 
 @builtin("tokenize_rules", aliases=("tokenize",))
-def tokenize_rules(rules, str_, types=None):
+def tokenize_rules(rules, string, types=None):
     """The tokens of a string cut by a tokenizer; with types true, (tokens types)."""
-    tokens, kinds = _rules(rules, "tokenize").tokenize(text(str_))
+    tokens, kinds = _rules(rules, "tokenize").tokenize(text(string))
     if types in (None, False):
         return Strings(tokens)
     return [Strings(tokens), Shorts(kinds if not isinstance(rules, Segmenter) else ())]
