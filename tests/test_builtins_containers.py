@@ -12,9 +12,9 @@ from hypothesis import given, strategies as st
 import lispe.builtins  # noqa: F401  (registers the core builtins)
 from lispe.errors import LispError
 from lispe.printer import to_string
-from lispe.registry import lookup
-from lispe.values import (DictI, DictN, Floats, Integers, LList, LispSet, Numbers, Pair, Shorts,
-                          Strings, register_protocol)
+from lispe.registry import REGISTRY, lookup
+from lispe.values import (DictI, DictN, Float32, Floats, Integers, LList, LispSet, Numbers, Pair,
+                          Short, Shorts, Strings, Symbol, register_protocol)
 
 
 def call(name, *args):
@@ -586,3 +586,34 @@ def test_huge_sizes_fail_fast(name, args):
     with pytest.raises(LispError, match="would not fit in memory|Exceeding range"):
         call(name, *args)
     assert time.perf_counter() - start < 1
+
+
+# only LispE errors escape ---------------------------------------------------------------------
+
+def _sample_values():
+    from lispe.builtins.apl import rho
+    return [0, 1, -3, 2.5, "a", "", Symbol("b"), None, True, [], [1, 2], [[1, 2], [3, 4]],
+            Integers([1, 2]), Numbers([1.5]), Strings(["x"]), {"a": 1}, DictI({1: 2}),
+            LList([1, 2]), LispSet({1}), Floats([1.0]), Shorts([3]), Float32(1.5), Short(2),
+            complex(1, 2), rho(2, 2, Numbers([1, 2, 3, 4])), "+", Symbol("+"), 10**20]
+
+
+def test_only_lisp_errors_escape_from_the_list_and_number_families():
+    """Random calls of every builtin of these families with values of every kind: each one
+    returns or raises a LispError, never a Python exception."""
+    families = {"lispe.builtins." + m for m in ("numbers", "lists", "containers", "dictionaries",
+                                                 "sets", "apl", "matrices")}
+    entries = {id(e): e for e in REGISTRY.values()
+               if getattr(e.func, "__module__", "") in families and not e.special}
+    count = len(_sample_values())
+    rng = random.Random(8)
+    for entry in sorted(entries.values(), key=lambda e: e.name):
+        high = entry.max_args if entry.max_args is not None else entry.min_args + 2
+        for _ in range(60):
+            n = rng.randint(entry.min_args, min(high, entry.min_args + 2))
+            values = _sample_values()          # fresh values: calls may modify them
+            args = [values[rng.randrange(count)] for _ in range(n)]
+            try:
+                entry.func(*args)
+            except LispError:
+                pass
