@@ -567,6 +567,9 @@ def test_rank_irank_atshape_setshape_setrange_mask():
     assert list(flat) == [1, 2, 3, 7, 8, 9]
     assert call("setrange", [1, 2, 3, 4, 5], 1, 3, 0) == [1, 0, 4, 5]
     assert call("mask@", [1, 0, 1], [1, 2, 3], [4, 5, 6]) == [1, 4, 2]
+    assert call("mask@", [1, 0, 1], [1, 2, 3]) == [1, None, 2]
+    assert list(call("mask", [0, 0, 1], Integers([4, 5, 6]))) == [0, 0, 4]
+    assert type(call("flatten", call("rho", 2, 2, Numbers([1, 2, 3, 4])))) is Numbers
     with pytest.raises(LispError, match="Should be a non empty list"):
         call("mask@", [1, 0], [1, 2], 0)
 

@@ -440,19 +440,34 @@ def setrange(c, begin, end, value, *more):
     return c
 
 
+def _zero_of(c):
+    if isinstance(c, Strings):
+        return ""
+    return 0 if isinstance(c, TypedArray) else None
+
+
 @builtin("mask@", aliases=("mask",))
-def mask(flags, a, b):
-    """Merge two lists: a true flag takes the next element of a, a false one the next of b."""
-    if not isinstance(b, _SEQUENCES) or not len(b):
-        raise LispError("Error: wrong third argument. Should be a non empty list", "mask@")
+def mask(flags, a, b=None):
+    """Merge two lists: a true flag takes the next element of a, a false one the next of b
+    (without b: the zero of a's kind, nil for a list)."""
     if not isinstance(flags, _SEQUENCES) or not isinstance(a, _SEQUENCES):
-        raise type_error("mask@", "lists", flags if not isinstance(flags, _SEQUENCES) else a)
-    taken, out = [0, 0], []
+        raise LispError("Error: first element should be a list of 1 and 0", "mask@")
+    if b is not None and (not isinstance(b, _SEQUENCES) or not len(b)):
+        raise LispError("Error: wrong third argument. Should be a non empty list", "mask@")
+    taken, out = 0, []
+    zeros = iter(b) if b is not None else None
     for flag in flags:
-        side = 0 if truthy(flag) else 1
-        source = (a, b)[side]
-        if taken[side] >= len(source):
-            raise LispError("Error: size mismatch", "mask@")
-        out.append(source[taken[side]])
-        taken[side] += 1
+        if truthy(flag):
+            if taken >= len(a):
+                raise LispError("Error: size mismatch", "mask@")
+            out.append(a[taken])
+            taken += 1
+        else:
+            value = next(zeros, _MISSING) if zeros is not None else _zero_of(a)
+            if value is _MISSING:
+                raise LispError("Error: size mismatch", "mask@")
+            out.append(value)
     return type(a)(out) if isinstance(a, (TypedArray, Strings)) else out
+
+
+_MISSING = object()

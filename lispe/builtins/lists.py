@@ -164,6 +164,15 @@ def typed(kind, args):
     return kind([_element(kind, x) for x in values])
 
 
+def _leaves(c):
+    """The typed rows of a matrix or a tensor, in order."""
+    for row in c:
+        if isinstance(row, TypedArray):
+            yield row
+        else:
+            yield from _leaves(row)
+
+
 def _typed_constructor(kind, name, what):
     def make(*elements):
         return typed(kind, elements)
@@ -633,6 +642,8 @@ def flatten(c):
     a dictionary: its keys and values)."""
     if isinstance(c, TypedArray):
         return c[:]
+    if getattr(c, "row_kind", None) in (Numbers, Floats):     # a matrix or tensor of numbers
+        return c.row_kind(x for row in _leaves(c) for x in row)
     if isinstance(c, dict):
         c = [x for k in sorted_keys(c) for x in (k, c[k])]
     out = []
