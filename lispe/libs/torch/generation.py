@@ -487,8 +487,7 @@ def _original_strategy(options, fname):
 
 @builtin("torch_hf_generate", library=LIBRARY)
 def torch_hf_generate(path, initial_tokens, eos_id, max_length, options=None):
-    """Generate up to max_length new token ids after a prompt (or each prompt of a batch);
-    returns only the new ids."""
+    """Up to max_length new token ids after a prompt, or after each prompt of a list."""
     fname = "torch_hf_generate"
     entry = lookup_model(path, fname)
     rows, batch = _prompt_rows(initial_tokens, fname)
@@ -665,8 +664,6 @@ def _generator_choice(config):
     """choose(logits, ids, real) of a generator: transformers' penalty, then the strategy."""
     kind, penalty = _kind(config["strategy"]), float(config["repetition_penalty"])
     temperature = float(config["temperature"])
-    if kind != "greedy" and temperature <= 0:
-        raise LispError(f"Error during generation: temperature must be positive (got {temperature})")
     picks = {"greedy": pick_greedy,
              "top_k": lambda logits: pick_top_k(logits / temperature, config["top_k"]),
              "top_p": lambda logits: pick_top_p(logits / temperature, config["top_p"])}
@@ -714,7 +711,7 @@ def _without_end(prompts, tokens, lengths, config):
     last = tokens.gather(1, (lengths - 1).clamp(min=0)[:, None])[:, 0] if tokens.shape[1] else None
     if last is not None:
         lengths = lengths - ((last == end) & (lengths > 0)).long()
-    width = int(lengths.max()) if lengths.numel() else 0
+    width = int(lengths.max())
     columns = torch.arange(width, device=tokens.device)
     tokens = torch.where(columns < lengths[:, None], tokens[:, :width], pad)
     return torch.cat([torch.where(prompts.real, prompts.ids, pad), tokens], 1)
@@ -724,7 +721,7 @@ def sample(generator, prompts, config):
     """Greedy / top-k / top-p generation with the decode loop."""
     model = lookup_model(generator.model, "torch_generate").base \
         if isinstance(generator.model, str) else generator.model
-    capacity = prompts.ids.shape[1] + max(config["max_length"], 0)
+    capacity = prompts.ids.shape[1] + config["max_length"]
     decoder = (hf_decoder(model, prompts.ids.shape[0], capacity)
                if isinstance(generator.model, str) else ModuleDecoder(model))
     if config["compile"]:
@@ -742,7 +739,7 @@ def beam_search(generator, prompts, config):
     model = (lookup_model(generator.model, "torch_generate").model
              if isinstance(generator.model, str) else _module_lm(generator, prompts.ids))
     settings = GenerationConfig(
-        max_new_tokens=max(config["max_length"], 0), num_beams=max(1, config["num_beams"]),
+        max_new_tokens=config["max_length"], num_beams=config["num_beams"],
         do_sample=False, early_stopping=False, length_penalty=1.0, eos_token_id=end,
         pad_token_id=pad, repetition_penalty=float(config["repetition_penalty"]),
         use_cache=isinstance(generator.model, str))
