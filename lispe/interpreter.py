@@ -223,10 +223,14 @@ class Lisp:
         signature = None
         for unit in list(self.units.values()) if m else ():
             signature = unit.signatures.get(m.group(1), signature)
-        if signature is None:
+        if signature is not None:
+            kind = "in" if signature.startswith("(lambda") else "in call to"
+            return f"Error: Wrong number of arguments {kind}: '{signature}...)'"
+        entry = builtin_named(m.group(1)) if m else None
+        if entry is None:
             return None
-        kind = "in" if signature.startswith("(lambda") else "in call to"
-        return f"Error: Wrong number of arguments {kind}: '{signature}...)'"
+        return f"Error: Wrong number of arguments for: '{entry.name}' (expected {arity_text(entry)}) " \
+               f"{entry.signature}"
 
     # the Python-facing API: lisp.execute("f", 1, 2), lisp["x"], lisp["x"] = 1, "x" in lisp ----
     def execute(self, name, *args):
@@ -276,6 +280,24 @@ class Lisp:
 
 
 _BUILTIN_CODES = {}
+
+
+def builtin_named(python_name):
+    """The registry entry of the builtin whose Python function is called `python_name`."""
+    for entry in REGISTRY.values():
+        func = entry.func
+        if not entry.special and python_name in (getattr(func, "__name__", None),
+                                                 getattr(getattr(func, "__code__", None), "co_name", None)):
+            return entry
+    return None
+
+
+def arity_text(entry):
+    if entry.max_args is None:
+        return f"at least {entry.min_args}"
+    if entry.min_args == entry.max_args:
+        return str(entry.min_args)
+    return f"{entry.min_args} to {entry.max_args}"
 
 
 def builtin_name(code):

@@ -114,8 +114,10 @@ class Compiler:
         if name in self.arities and name not in self.macros:
             self.check_call_arity(name, form)
             return
-        allowed = ARITIES.get(name)
         entry = lookup(name)
+        allowed = ARITIES.get(name)
+        if allowed is None and entry is not None:   # an alias: the arity of its instruction
+            allowed = next((ARITIES[n] for n in entry.names if n in ARITIES), None)
         if allowed is None or entry is None or entry.library != "core" or entry.special \
                 or self.user_defined(name):
             return

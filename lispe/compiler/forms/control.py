@@ -202,6 +202,18 @@ def logical(c, f, scope, out, op):
     return result
 
 
+@form("andvalue", args=(2, None), signature="(andvalue expr...)", always=1,
+      doc="The first false value among the expressions (evaluated in order), else the last one.")
+def andvalue(c, f, scope, out):
+    result = c.temp()
+    writer = out
+    for arg in f[1:]:
+        writer.emit(f"{result} = {c.expr(arg, scope, writer)}")
+        writer.emit(f"if {result}:")
+        writer = writer.nested()
+    return result
+
+
 @form("xor", args=(2, 2), signature="(xor a b)", always=None,
       doc="true when exactly one of a and b is true.")
 def xor(c, f, scope, out):
