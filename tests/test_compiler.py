@@ -276,3 +276,13 @@ def test_a_source_file_with_a_byte_order_mark_runs(tmp_path):
     path = tmp_path / "bom.lisp"
     path.write_bytes(b"\xef\xbb\xbf(setq x 41) (+ x 1)")
     assert Lisp().run_file(str(path)) == 42
+
+
+def test_a_field_hides_a_library_function_of_the_same_name_in_methods():
+    program = """
+(class@ Tok (name) (defun encode (x) (list name x)))
+(class@ Model (tokenizer) (defun run (p) (tokenizer (encode p))))
+(setq m (Model (Tok "t")))
+(println (m (run "hello")))
+"""
+    assert run(program) == '("t" "hello")\n'

@@ -241,6 +241,12 @@ class Compiler:
             return f"_rt_field({this}, {str(name)!r}, {key!r})"
         return f"_rt_global({key!r}, {str(name)!r})"
 
+    def field_hides(self, name, scope):
+        """Inside a method, a field hides a library function of the same name (seed 000 calls
+        `(tokenizer (encode prompt))` on its `tokenizer` field); never an instruction."""
+        return bool(scope.this) and self.is_field(name, scope) and name not in ARITIES \
+            and name not in FORMS
+
     def is_field(self, name, scope):
         cls = self.classes.get(scope.cls)
         return cls is not None and str(name) in cls[0]
@@ -276,7 +282,7 @@ class Compiler:
                 raise LispError(f"Error: not a function: {source_text(head)}", None, None, form_line(form))
             return self.plain_call(self.expr(head, scope, out), form[1:], scope, out)
         name = str(head)
-        if scope.is_local(name):
+        if scope.is_local(name) or self.field_hides(name, scope):
             return self.dispatch_call(form, scope, out)
         spec = FORMS.get(name)
         if spec is not None:
