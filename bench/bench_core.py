@@ -1,13 +1,18 @@
 """Core interpreter benchmarks: each LispE program is timed against the same algorithm in plain
-CPython, in the same run, and the table prints the ratio (LispE time / CPython time).
+CPython, in the same run, and the table prints the ratio (LispE time / CPython time).  The last
+row times whole processes: `lispe fib.lisp` against `python3 fib.py` (start-up included).
 
     python bench/bench_core.py            # full sizes (fib 30, 10^6 loop, 10^5 containers)
     python bench/bench_core.py --quick    # smaller sizes
 
-Targets (issue 2): fib(30) within 3x of CPython, every other row within 5x.
+Targets: fib(30) within 2x of CPython, whole process included; every other row within 5x.
 """
 
 import argparse
+import os
+import subprocess
+import sys
+import tempfile
 import time
 
 from lispe import Lisp
@@ -74,6 +79,26 @@ CASES = [
 ]
 
 
+FIB_LISP = "(defun fib (n) (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))\n(println (fib {n}))\n"
+FIB_PY = "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nprint(fib({n}))\n"
+
+
+def process_time(command, repeat):
+    return best_of(lambda: subprocess.run(command, check=True, stdout=subprocess.DEVNULL), repeat)
+
+
+def whole_process(n, repeat):
+    """(lispe seconds, python seconds) for fib(n) run as a whole process."""
+    with tempfile.TemporaryDirectory() as folder:
+        lisp_file, py_file = os.path.join(folder, "fib.lisp"), os.path.join(folder, "fib.py")
+        with open(lisp_file, "w") as f:
+            f.write(FIB_LISP.format(n=n))
+        with open(py_file, "w") as f:
+            f.write(FIB_PY.format(n=n))
+        return (process_time([sys.executable, "-m", "lispe", lisp_file], repeat),
+                process_time([sys.executable, py_file], repeat))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
@@ -89,6 +114,10 @@ def main():
         lispe_time = best_of(lambda: lisp.eval(code), options.repeat)
         python_time = best_of(lambda: pyfn(n), options.repeat)
         print(f"{name:<24}{n:>10}{lispe_time:>10.3f}{python_time:>11.3f}{lispe_time / python_time:>8.2f}")
+    n = 22 if options.quick else 30
+    lispe_time, python_time = whole_process(n, options.repeat)
+    print(f"{'fib(n), whole process':<24}{n:>10}{lispe_time:>10.3f}{python_time:>11.3f}"
+          f"{lispe_time / python_time:>8.2f}")
 
 
 if __name__ == "__main__":
