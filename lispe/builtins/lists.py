@@ -345,6 +345,9 @@ def _push_one(c, v, front, fname):
 @builtin("push")
 def push(c, v, *more):
     """Add the values at the end of a list (at the front of an llist; into a set); returns it."""
+    if type(c) is list and not more:   # the common case, kept short
+        c.append(v)
+        return c
     front = isinstance(c, LList)
     for x in (v, *more):
         c = _push_one(c, x, front, "push")
