@@ -25,7 +25,7 @@ import warnings
 from . import __version__
 from .errors import LispError
 from .printer import to_string
-from .registry import backend_message, closest_names, entries, import_all_libraries, lookup
+from .registry import backend_message, closest_indexed_names, indexed, indexed_functions
 
 STACK_SIZE = 512 * 1024 * 1024
 RECURSION_LIMIT = 60000
@@ -54,26 +54,26 @@ def report(error):
 
 
 def list_functions():
-    import_all_libraries()
-    for entry in entries():
-        for name in entry.names:
-            print(f"{name}\t{entry.library}")
+    """Every function of every library (from the function index: nothing is imported)."""
+    for record in indexed_functions():
+        for name in (record["name"], *record["aliases"]):
+            print(f"{name}\t{record['library']}")
     return 0
 
 
 def show_doc(name):
-    import_all_libraries()
-    entry = lookup(name)
-    if entry is None:
-        suggestions = closest_names(name)
+    """The signature and doc of `name` (from the function index: nothing is imported)."""
+    record = indexed(name)
+    if record is None:
+        suggestions = closest_indexed_names(name)
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
         print(f"lispe: no function named '{name}'.{hint}", file=sys.stderr)
         return 1
-    print(entry.signature)
-    print(f"  library: {entry.library}" + (" (special form)" if entry.special else ""))
-    if entry.aliases:
-        print(f"  aliases: {' '.join(entry.aliases)}")
-    print(f"  {entry.doc}")
+    print(record["signature"])
+    print(f"  library: {record['library']}" + (" (special form)" if record["special"] else ""))
+    if record["aliases"]:
+        print(f"  aliases: {' '.join(record['aliases'])}")
+    print(f"  {record['doc']}")
     return 0
 
 

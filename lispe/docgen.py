@@ -1,17 +1,20 @@
-"""Generates docs/reference.md, the function reference, from the registry.
+"""Generates, from the registry, docs/reference.md (the function reference) and
+lispe/function_index.json (the same metadata for `lispe --doc`, `--list` and completion, read
+without importing the libraries).
 
-    python -m lispe.docgen            # rewrite docs/reference.md
-    python -m lispe.docgen --check    # exit 1 when docs/reference.md is stale
+    python -m lispe.docgen            # rewrite both files
+    python -m lispe.docgen --check    # exit 1 when either is stale
 
 The reference lists every registered function, core and libraries, with its signature,
-aliases and one-line doc; nothing in it is written by hand.
+aliases and one-line doc; nothing in either file is written by hand.
 """
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from .registry import entries, import_all_libraries
+from .registry import INDEX, entries, import_all_libraries, index_record
 
 TARGET = Path(__file__).resolve().parent.parent / "docs" / "reference.md"
 LIBRARY_TITLES = {"core": "Core language", "lispe_torch": "lispe_torch", "lispe_tiktoken": "lispe_tiktoken"}
@@ -41,20 +44,29 @@ def reference():
     return "\n".join(lines) + "\n"
 
 
+def function_index():
+    """The text of lispe/function_index.json: one record per line, in the reference's order."""
+    import_all_libraries()
+    records = (json.dumps(index_record(entry), ensure_ascii=False) for entry in entries())
+    return "[\n" + ",\n".join(records) + "\n]\n"
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Generate docs/reference.md from the registry.")
-    parser.add_argument("--check", action="store_true", help="fail when the file is stale")
+    parser = argparse.ArgumentParser(description="Generate docs/reference.md and "
+                                                 "lispe/function_index.json from the registry.")
+    parser.add_argument("--check", action="store_true", help="fail when a file is stale")
     options = parser.parse_args(argv)
-    text = reference()
+    outputs = {TARGET: reference(), Path(INDEX): function_index()}
     if options.check:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print("docs/reference.md is stale: run python -m lispe.docgen", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.parent.mkdir(exist_ok=True)
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET}")
+        stale = [path.name for path, text in outputs.items()
+                 if not path.exists() or path.read_text(encoding="utf-8") != text]
+        if stale:
+            print(f"{', '.join(stale)} stale: run python -m lispe.docgen", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in outputs.items():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
     return 0
 
 

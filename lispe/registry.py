@@ -24,14 +24,19 @@ one decorator, would otherwise share one).  Backend failures are declared here t
 `errors=True` into `Error in torch_save_model: <message>`; a LispError raised inside keeps its
 text and is given the function's name if it has none.
 
-`use` loads a library by name (`load_library`); `lispe --list` calls `import_all_libraries`
-so that names of libraries a program has not loaded yet are listed as well.
+`use` loads a library by name (`load_library`).  The metadata of every function of every
+library (names, signatures, docs) is also kept in lispe/function_index.json, written from the
+registry by `python -m lispe.docgen` (a test checks that it is current): `lispe --doc`,
+`lispe --list` and the REPL's completion read it (`indexed_functions`) without importing any
+library, torch included.
 """
 
 import difflib
 import functools
 import importlib
 import inspect
+import json
+import os
 from dataclasses import dataclass, field
 
 from .errors import LispError
@@ -93,8 +98,8 @@ def _signature(name, func):
         elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
             if p.default is p.empty:
                 parts.append(p.name)
-            elif p.default is None:
-                parts.append(f"({p.name})")
+            elif p.default is None or not isinstance(p.default, (bool, int, float, str)):
+                parts.append(f"({p.name})")   # a sentinel object: no text that changes per run
             else:
                 parts.append(f"({p.name} {_default_text(p.default)})")
     return "(" + " ".join(parts) + ")"
@@ -197,3 +202,35 @@ def entries():
 def closest_names(name, n=5):
     """The registered names that look most like `name` (for 'did you mean' messages)."""
     return difflib.get_close_matches(name, list(REGISTRY), n=n, cutoff=0.6)
+
+
+INDEX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "function_index.json")
+
+
+def index_record(entry):
+    """What the function index keeps of `entry`: everything but the Python function."""
+    return {"name": entry.name, "library": entry.library, "signature": entry.signature,
+            "doc": entry.doc, "aliases": list(entry.aliases), "special": entry.special}
+
+
+@functools.cache
+def indexed_functions():
+    """The index record (see `index_record`) of every function of every library, in the order
+    of `entries()`, read from lispe/function_index.json: no library is imported."""
+    with open(INDEX, encoding="utf-8") as f:
+        return tuple(json.load(f))
+
+
+@functools.cache
+def _indexed_names():
+    return {n: r for r in indexed_functions() for n in (r["name"], *r["aliases"])}
+
+
+def indexed(name):
+    """The index record of the function named (or aliased) `name`, or None."""
+    return _indexed_names().get(name)
+
+
+def closest_indexed_names(name, n=5):
+    """The names of the function index that look most like `name`."""
+    return difflib.get_close_matches(name, list(_indexed_names()), n=n, cutoff=0.6)

@@ -11,7 +11,7 @@ import sys
 
 from .errors import LispError
 from .printer import to_string
-from .registry import REGISTRY, backend_message, import_all_libraries
+from .registry import backend_message, indexed_functions
 
 HISTORY = os.path.expanduser("~/.lispe_history")
 WORD = re.compile(r"[^\s()\[\]{}\"'`;]+")  # what completion treats as one symbol
@@ -48,8 +48,7 @@ def make_prompt():
     from prompt_toolkit import PromptSession
     from prompt_toolkit.completion import WordCompleter
     from prompt_toolkit.history import FileHistory
-    import_all_libraries()
-    words = sorted(REGISTRY)
+    words = sorted(n for r in indexed_functions() for n in (r["name"], *r["aliases"]))
     completer = WordCompleter(words, pattern=WORD, sentence=False)
     return PromptSession(history=FileHistory(HISTORY), completer=completer)
 

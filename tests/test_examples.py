@@ -1,10 +1,12 @@
-"""Every program in examples/ runs through the `lispe` command, as a user runs it.
+"""Every program in examples/ runs as a user runs it, and does its job.
 
 Each example runs in quick mode (`LISPE_EXAMPLE_QUICK=1`: fewer steps, smaller sizes) in a
-fresh directory, with one PyTorch thread unless OMP_NUM_THREADS says otherwise (threads that
-wait for each other on busy shared cores make a run 20 times slower), with stdin closed (the interactive example gets one prompt, then end of
-file). It must exit with status 0 and print what shows that it did its job: losses that
-decrease, adapters saved in the PEFT layout, outputs that agree with each other...
+fresh directory, with stdin closed (the interactive example gets one prompt, then end of file).
+It must exit with status 0 and print what shows that it did its job: losses that decrease,
+adapters saved in the PEFT layout, outputs that agree with each other...  The main job
+(lora_tutorial) runs through the real `lispe` command, with lispe's default threads; the others
+run the command's `main` in this process (the `lispe_command` fixture of conftest.py), which
+saves the start-up of a process that imports torch.
 
 Adding an example means adding its checks to CHECKS; `test_every_example_is_checked` fails
 until then.
@@ -21,15 +23,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+ENV = {"LISPE_EXAMPLE_QUICK": "1", "LISPE_DEBUG": "0"}
+REAL_COMMAND = {"lora_tutorial"}
 
 
-def run_example(name, cwd, stdin=None):
-    env = dict(os.environ, LISPE_EXAMPLE_QUICK="1", LISPE_DEBUG="0",
-               OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
+def run_real_command(name, cwd, stdin):
+    env = dict(os.environ, **ENV,
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.run([sys.executable, "-m", "lispe.cli", str(EXAMPLES / f"{name}.lisp")],
-                          input=stdin or "", capture_output=True, text=True, timeout=900,
-                          cwd=cwd, env=env)
+                          input=stdin, capture_output=True, text=True, timeout=900, cwd=cwd, env=env)
 
 
 def first_and_last(label, text):
@@ -58,15 +60,19 @@ def check_lora_tutorial(out, err, cwd):
     assert last < first
     assert number_after("Validation loss after training:", out) < number_after(
         "Validation loss before training:", out)
+    assert "| best epoch:" in out and "Best adapters so far: lispe_lora_adapters" in err
     assert "LoRA adapters saved (PEFT format): lispe_lora_adapters" in out
+    assert err.count("Device:") == 1 and "not available" not in err   # one device message
     adapters = cwd / "lispe_lora_adapters"
     config = json.loads((adapters / "adapter_config.json").read_text())
     assert config["r"] == 16 and config["lora_alpha"] == 32
     assert set(config["target_modules"]) == {"q_proj", "k_proj", "v_proj", "o_proj",
                                              "gate_proj", "up_proj", "down_proj"}
     assert (adapters / "adapter_model.safetensors").is_file()
-    assert (cwd / "lispe_lora_checkpoints" / "epoch_1" / "training_info.json").is_file()
-    assert out.count("Adapters disabled:") == 3 and out.count("Adapters enabled:") == 3
+    info = json.loads((cwd / "lispe_lora_checkpoints" / "epoch_1" / "training_info.json").read_text())
+    assert info["epoch"] == 1 and info["best_epoch"] in (0, 1)
+    assert out.count("Adapters disabled:") == 4 and out.count("Adapters enabled:") == 4
+    assert "Question (held out, never trained on):" in out
     assert "step 4/4" in err and "tokens/s" in err and "| lr " in err
 
 
@@ -169,8 +175,12 @@ def test_every_example_is_checked():
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
-def test_example_runs(name, tmp_path):
-    result = run_example(name, tmp_path, STDIN.get(name))
+def test_example_runs(name, tmp_path, lispe_command):
+    stdin = STDIN.get(name, "")
+    if name in REAL_COMMAND:
+        result = run_real_command(name, tmp_path, stdin)
+    else:
+        result = lispe_command(EXAMPLES / f"{name}.lisp", stdin=stdin, cwd=tmp_path, env=ENV)
     assert result.returncode == 0, f"exit {result.returncode}\n--- stdout\n{result.stdout[-3000:]}\n" \
                                    f"--- stderr\n{result.stderr[-3000:]}"
     CHECKS[name](result.stdout, result.stderr, tmp_path)

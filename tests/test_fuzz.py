@@ -5,9 +5,6 @@ allocate by count (loops over huge ranges) are left out of the vocabulary so tha
 generated program ends quickly.
 """
 
-import subprocess
-import sys
-
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from lispe import Lisp, LispError
@@ -81,11 +78,10 @@ def test_invalid_utf8_file_is_a_lisp_error(tmp_path):
         raise AssertionError("invalid UTF-8 was accepted")
 
 
-def test_command_reports_without_traceback(tmp_path):
+def test_command_reports_without_traceback(tmp_path, lispe_command):
     path = tmp_path / "bad.lisp"
     path.write_bytes(b"(+ 1 \xff")
-    result = subprocess.run([sys.executable, "-m", "lispe.cli", str(path)],
-                            capture_output=True, text=True, timeout=60)
+    result = lispe_command(path)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("Error")

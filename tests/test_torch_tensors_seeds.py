@@ -26,10 +26,6 @@ PRELUDE = {
     ("003", 634): "(setq input_tensor (tensor_randn (integers 4 8)))",
 }
 
-# blocks that assign a name the core language reserves for a builtin (lispe-language.md §6.4)
-BUILTIN_NAMES = {("000", 114): ["product"], ("001", 373): ["size"], ("001", 396): ["first", "last"]}
-
-
 def library_names():
     """name -> family, from the master index of the torch spec."""
     index = SPEC.read_text(encoding="utf-8").split("## 2. Master index", 1)[1].split("\n## ", 1)[0]
@@ -54,7 +50,7 @@ def qualifying_blocks():
 BLOCKS = qualifying_blocks()
 
 
-def run(seed, line, code, rename=()):
+def run(seed, line, code):
     """Run the earlier blocks of `seed` (errors ignored), then `code`; returns the interpreter."""
     lisp = Lisp()
     lisp.eval("(use 'lispe_torch)")
@@ -65,8 +61,6 @@ def run(seed, line, code, rename=()):
             except LispError:
                 pass
     lisp.eval(PRELUDE.get((seed, line), ""))
-    for name in rename:
-        code = re.sub(rf"\(setq {name} ", f"(setq {name}_ ", code)
     lisp.eval(code)
     return lisp
 
@@ -76,22 +70,13 @@ def test_blocks_found():
 
 
 @pytest.mark.parametrize("seed, line, code", BLOCKS, ids=[f"{s}:{n}" for s, n, _ in BLOCKS])
-def test_seed_block_runs(seed, line, code, request):
-    if (seed, line) in BUILTIN_NAMES:
-        request.applymarker(pytest.mark.xfail(
-            reason=f"core: the seed assigns builtin name(s) {BUILTIN_NAMES[(seed, line)]}", strict=False))
+def test_seed_block_runs(seed, line, code):
     run(seed, line, code)
 
 
-@pytest.mark.parametrize("seed, line", list(BUILTIN_NAMES), ids=[f"{s}:{n}" for s, n in BUILTIN_NAMES])
-def test_seed_block_runs_with_builtin_names_renamed(seed, line):
-    code = next(c for s, n, c in BLOCKS if (s, n) == (seed, line))
-    run(seed, line, code, BUILTIN_NAMES[(seed, line)])
-
-
 def test_documented_results():
-    lisp = run(*next(b for b in BLOCKS if b[:2] == ("001", 396)), rename=["first", "last"])
-    assert [lisp.eval(v) for v in ("first_", "third", "last_", "second_last")] == [10, 30, 50, 40]
+    lisp = run(*next(b for b in BLOCKS if b[:2] == ("001", 396)))   # first, last: builtin names
+    assert [lisp.eval(v) for v in ("first", "third", "last", "second_last")] == [10, 30, 50, 40]
     assert abs(lisp.eval("decimal") - 2.7) < 1e-6
     lisp = run(*next(b for b in BLOCKS if b[:2] == ("002", 219)))
     assert (lisp.eval("first_element"), lisp.eval("last_element")) == (10, 50)
