@@ -1,11 +1,13 @@
 """JSON (spec §4.4, §13): `json` writes compact JSON (sorted keys, numbers printed as LispE
 prints them, nil as null), `json_parse` reads it (integral numbers become integers, false and
-null become nil), `json_read` parses a file.  Tensors and arrays are written as nested lists.
+null become nil), `json_read` parses a file, `json_write` writes `(json data)` to a file,
+replacing it in one step.  Tensors and arrays are written as nested lists.
 """
 
 import json as _json
 
 from ..errors import LispError
+from ..files import atomic_write
 from ..printer import format_number, to_string
 from ..registry import builtin
 from ..values import Pair
@@ -81,3 +83,20 @@ def json_parse(text):
 def json_read(path):
     """The LispE value of the JSON file at path."""
     return json_parse(read_text(path, "json_read"))
+
+
+@builtin("json_write")
+def json_write(data, filename):
+    """Write the JSON text of data and a newline to the file filename (replacing it in one
+    step); returns true."""
+    check_str(filename, "json_write", "a file path")
+    try:
+        with atomic_write(filename) as temporary, open(temporary, "w", encoding="utf-8") as f:
+            f.write(to_json(data) + "\n")
+    except OSError as e:
+        raise LispError(f"Error: json_write: cannot write file '{filename}' "
+                        f"({e.strerror or e})", "json_write") from None
+    except UnicodeEncodeError as e:
+        raise LispError("Error: json_write: the data holds a character that UTF-8 cannot "
+                        f"encode (U+{ord(e.object[e.start]):04X})", "json_write") from None
+    return True
