@@ -13,7 +13,7 @@ it as in the original; `data@` declares constructors (`DataType`), optionally in
 """
 
 from .errors import LispError
-from .printer import register_printer, to_string
+from .printer import register_printer
 from .reader import Form
 from .values import Symbol, TypedArray, register_type_name, type_name
 

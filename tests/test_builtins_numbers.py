@@ -309,12 +309,6 @@ def test_min_max_minmax():
         call("max", 3)
 
 
-def test_random_is_in_range():
-    values = [call("random", 10) for _ in range(200)]
-    assert all(0 <= v < 10 for v in values) and len(set(values)) > 100
-    assert 0 <= call("random") < 1
-
-
 # other kinds: tensors (DECISIONS.md 3) -------------------------------------------------------
 
 def test_arithmetic_on_tensors_uses_torch_and_keeps_autograd():

@@ -18,7 +18,6 @@ import copy
 import itertools
 import math
 import os
-import random
 import sys
 
 from ..errors import LispError
@@ -654,13 +653,6 @@ def flatten(c):
     return out
 
 
-@builtin("shuffle")
-def shuffle(c):
-    """Shuffle a list in place (uniformly at random); returns it."""
-    if not isinstance(c, SEQUENCES):
-        raise type_error("shuffle", "a list", c)
-    random.shuffle(c)
-    return c
 
 
 # list instructions ---------------------------------------------------------------------------

@@ -30,7 +30,6 @@ functions are the general case.  Comparisons live in `compare.py`.
 import array
 import math
 import operator
-import random as _random
 import struct
 
 from ..errors import LispError
@@ -729,9 +728,3 @@ def minmax(first, *rest):
     return None if low is None else [low, _extreme(max, "minmax", args, "minmax")]
 
 
-@builtin("random")
-def random_(limit=None):
-    """A random float in [0, limit) (limit defaults to 1)."""
-    if limit is None:
-        return _random.random()
-    return _random.random() * as_number(limit, "random")

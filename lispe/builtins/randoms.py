@@ -18,14 +18,24 @@ import math
 import random as _random
 import uuid as _uuid
 
-import numpy as np
-
 from ..errors import LispError
 from ..printer import to_string
 from ..registry import builtin
 from ..values import Floats, Integers, Numbers, Shorts
 from ._common import SEQUENCES, as_number, type_error
 from .lists import check_size
+
+
+class _Numpy:
+    """numpy, imported on first use: a program that draws no random number does not pay for
+    importing it at start-up."""
+
+    def __getattr__(self, name):
+        import numpy
+        return getattr(numpy, name)
+
+
+np = _Numpy()
 
 
 def _generator():
