@@ -319,7 +319,7 @@
         (setq tok_path tokenizer_path)
         (setq tok (TiktokenTokenizer tok_path))
         (withclass TiktokenTokenizer (tok (configure)))
-        (setqi tokenizer tok)
+        (setqi text_tokenizer tok)   ; not "tokenizer": a core function has that name
 
         (setq data_path dataset_path)
         (setq data (DatasetManager data_path tok))
@@ -528,12 +528,12 @@
 
     ; The model's answer to a question, greedy decoding
     (defun answer(question max_new_tokens)
-        (setq prompt (tokenizer TiktokenTokenizer (encode_question question)))
+        (setq prompt (text_tokenizer TiktokenTokenizer (encode_question question)))
         (setq generated (torch_hf_generate model_name prompt
-            (tokenizer TiktokenTokenizer (stop_ids))
+            (text_tokenizer TiktokenTokenizer (stop_ids))
             max_new_tokens
             (dictionary "greedy" true)))
-        (trim (replace (tokenizer TiktokenTokenizer (decode generated)) "<|eot_id|>" ""))
+        (trim (replace (text_tokenizer TiktokenTokenizer (decode generated)) "<|eot_id|>" ""))
     )
 
     ; Answers of the base model (adapters disabled) and of the fine-tuned one (enabled)
