@@ -47,7 +47,7 @@ def tokenizer_main():
     return _main_tokenizer()
 
 
-@builtin("tokenizer_rules", aliases=("tokenizer",))
+@builtin("tokenizer_rules")
 def tokenizer_rules():
     """A new tokenizer with the default rules (which get_tokenizer_rules lists)."""
     return Tokenizer(TOKENIZER_RULES, "rules")
