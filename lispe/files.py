@@ -16,7 +16,8 @@ folder is first renamed aside to `.<name>.old-<pid>`, so the one moment without 
 
 The path of a symbolic link is followed: the file it points to is replaced, not the link.
 A write that fails or is interrupted removes its temporary file; a temporary left by a killed
-process is removed by the next write to the same path.  Not here: appending (`fappend`
+process is removed by the next write to the same path.  The folders above a folder that is
+written are created when missing (not those above a file).  Not here: appending (`fappend`
 appends in place, which never loses what the file held).
 """
 
@@ -52,6 +53,8 @@ def atomic_write(path, folder=False):
     `path` in one step when the block ends normally; on failure `path` is left untouched."""
     target = os.path.realpath(os.fspath(path))
     parent, name = os.path.split(target)
+    if folder:      # a saved model or adapter folder may be several levels deep, as save_pretrained allows
+        os.makedirs(parent, exist_ok=True)
     _check_folder(parent)
     _restore_aside(target)
     _remove_leftovers(parent, name)

@@ -555,3 +555,11 @@ def test_repl_prints_huge_integers_and_survives_surrogates():
     lines = result.stdout.split()
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert "1" + "0" * 5000 in lines and lines[-1] == "3"
+
+
+def test_a_folder_is_written_below_folders_that_do_not_exist_yet(tmp_path):
+    """The seeds save adapters to checkpoints/epoch_N without creating checkpoints/ first."""
+    target = tmp_path / "checkpoints" / "epoch_1"
+    with atomic_write(str(target), folder=True) as temporary:
+        (tmp_path / temporary / "adapter_config.json").write_text("{}")
+    assert os.listdir(target) == ["adapter_config.json"]
