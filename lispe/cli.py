@@ -6,6 +6,7 @@ start the REPL.
     lispe                         interactive REPL (history, completion of every name)
     lispe --list                  every function as NAME<TAB>LIBRARY
     lispe --doc NAME              signature and documentation of one function
+    lispe --nproc N FILE.lisp     run a program in N processes (torchrun, torch's launcher)
 
 An uncaught error prints one line on stderr (function, file, line, problem) and exits with
 status 1; `LISPE_DEBUG=1` adds the Python traceback.  Ctrl-C prints `Interrupted` with the
@@ -41,6 +42,9 @@ def build_parser():
     parser.add_argument("-e", "--eval", metavar="CODE", help="evaluate CODE and print its value")
     parser.add_argument("--list", action="store_true", help="print every function as NAME<TAB>LIBRARY")
     parser.add_argument("--doc", metavar="NAME", help="print the signature and doc of a function")
+    parser.add_argument("--nproc", type=int, metavar="N",
+                        help="run FILE in N processes on this machine with torch's launcher, as "
+                             "`torchrun --nproc-per-node N -m lispe FILE args` (docs/distributed.md)")
     parser.add_argument("--version", action="version", version=f"lispe {__version__}")
     return parser
 
@@ -77,6 +81,22 @@ def show_doc(name):
     return 0
 
 
+def launch(nproc, file, args):
+    """Run `file` in `nproc` processes with torchrun's own code; 1 when any process failed."""
+    if file is None or nproc < 1:
+        print("lispe: --nproc needs a positive number of processes and a FILE", file=sys.stderr)
+        return 2
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import parse_args, run
+    try:
+        run(parse_args(["--standalone", "--nproc-per-node", str(nproc), "-m", "lispe", file, *args]))
+    except ChildFailedError as e:
+        ranks = " ".join(str(rank) for rank in sorted(e.failures))
+        print(f"lispe: {len(e.failures)} of {nproc} processes failed (rank {ranks})", file=sys.stderr)
+        return 1
+    return 0
+
+
 def run_program(options):
     from .interpreter import Lisp
     from .repl import interruption
@@ -105,6 +125,8 @@ def in_big_stack(function, *args):
         except LispError as e:
             report(e)
             result["status"] = 1
+        except SystemExit as e:     # (exit n)
+            result["status"] = e.code if isinstance(e.code, int) else 0
         except BaseException as e:  # noqa: BLE001 - shown as one line, never a traceback
             if isinstance(e, KeyboardInterrupt):
                 print("Interrupted", file=sys.stderr)
@@ -161,6 +183,8 @@ def main(argv=None):
         return list_functions()
     if options.doc:
         return show_doc(options.doc)
+    if options.nproc is not None:
+        return launch(options.nproc, options.file, options.args)
     if options.file is None and options.eval is None:
         from .repl import repl
         return repl()

@@ -117,3 +117,10 @@ def test_function_index_is_up_to_date():
     records = json.loads(function_index())
     assert {"name": "push", "library": "core"}.items() <= next(
         r for r in records if r["name"] == "push").items()
+
+
+def test_exit_ends_the_program_with_its_status(tmp_path, lispe_command):
+    program = tmp_path / "ex.lisp"
+    program.write_text('(println "a") (exit 3) (println "b")')
+    result = lispe_command(str(program))
+    assert result.returncode == 3 and result.stdout == "a\n" and result.stderr == ""

@@ -1,5 +1,6 @@
 """The language conformance suite: every case in tests/conformance/*.txt runs through the
-`lispe` command as a user would, and its standard output is compared exactly.
+`lispe` command (in-process, see conftest.lispe_command), and its standard output is compared
+exactly.
 
 Case format (one file holds many cases):
 
@@ -15,9 +16,6 @@ Everything after `---` up to the next `===` (or `--- stderr`) is the expected st
 blank lines of the block and of the output are not significant, every other line is.
 """
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -49,17 +47,11 @@ def all_cases():
             yield pytest.param(case, id=f"{path.stem}: {case['title']}")
 
 
-def run_lispe(program, tmp_path, stdin=""):
-    source = tmp_path / "case.lisp"
-    source.write_text(program, encoding="utf-8")
-    env = dict(os.environ, LISPE_DEBUG="0")
-    return subprocess.run([sys.executable, "-m", "lispe.cli", str(source)], input=stdin,
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
-
-
 @pytest.mark.parametrize("case", list(all_cases()))
-def test_case(case, tmp_path):
-    result = run_lispe("\n".join(case["program"]) + "\n", tmp_path)
+def test_case(case, tmp_path, lispe_command):
+    source = tmp_path / "case.lisp"
+    source.write_text("\n".join(case["program"]) + "\n", encoding="utf-8")
+    result = lispe_command(source, cwd=tmp_path, env={"LISPE_DEBUG": "0"})
     expected = "\n".join(case["stdout"]).rstrip("\n")
     assert result.stdout.rstrip("\n") == expected, result.stderr
     wanted_errors = [line for line in case["stderr"] if line.strip()]

@@ -143,8 +143,16 @@ def check_hf_lora_finetune(out, err, cwd):
         assert (cwd / "lora_output" / f"epoch_{epoch}" / "adapter_model.safetensors").is_file()
 
 
+def check_distributed_lora(out, err, cwd):
+    assert number_after("Validation loss after training:", out) < \
+        number_after("Validation loss before training:", out)
+    contains("LoRA adapters saved (PEFT format):")(out, err, cwd)
+    assert (cwd / "distributed_lora_adapters" / "adapter_config.json").is_file()
+
+
 CHECKS = {
     "lora_tutorial": check_lora_tutorial,
+    "distributed_lora": check_distributed_lora,
     "lora_guide": check_lora_guide,
     "lora_basic": check_lora_basic,
     "interactive_generation": check_interactive,

@@ -1,11 +1,9 @@
 """Programs whose expected output is the reference interpreter's (tests/reference/README.md).
 
-Each program runs in-process through `lispe.cli.main`, as `lispe NAME.lisp` in an empty folder,
+Each program runs in-process as `lispe NAME.lisp` in an empty folder (conftest.lispe_command),
 and what it prints is compared exactly with the reference's output.
 """
 
-import contextlib
-import io
 import os
 import re
 import shutil
@@ -13,31 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from lispe import cli
-
 HERE = Path(__file__).parent / "reference"
 PROGRAMS = sorted(HERE.glob("*.lisp")) + sorted((HERE / "errors").glob("*.lisp"))
 
 
-def run_in_process(path, folder):
-    """(stdout, stderr, status) of `lispe NAME.lisp` run in `folder`."""
-    shutil.copy(path, folder / path.name)
-    out, err = io.StringIO(), io.StringIO()
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = cli.main([path.name])
-    finally:
-        os.chdir(cwd)
-    prefix = str(folder) + os.sep
-    return out.getvalue().replace(prefix, ""), err.getvalue().replace(prefix, ""), status
-
-
 @pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.stem)
-def test_reference_program(path, tmp_path):
+def test_reference_program(path, tmp_path, lispe_command):
     expected = path.with_suffix(".out").read_text(encoding="utf-8")
-    out, err, status = run_in_process(path, tmp_path)
+    shutil.copy(path, tmp_path / path.name)
+    result = lispe_command(path.name, cwd=tmp_path)
+    prefix = str(tmp_path) + os.sep
+    out, err, status = (result.stdout.replace(prefix, ""), result.stderr.replace(prefix, ""),
+                        result.returncode)
     lines = expected.rstrip("\n").split("\n")
     error = re.match(r"(.*), line: (\d+) in: ", lines[-1])
     if error is None:
