@@ -47,7 +47,7 @@ from ...runtime import to_callable
 from ...values import Integers, register_type_name
 from ._common import (LIBRARY, check_bounded, check_choice, check_int, check_number, check_options,
                       describe, resolve_device, to_tensor)
-from .hf import MODELS, check_vocabulary, lookup_model
+from .hf import MODELS, cache_argument, check_vocabulary, lookup_model
 
 # option names and ranges: a misspelt name or an out-of-range value is an error -------------
 
@@ -253,11 +253,12 @@ class TransformersDecoder:
         self.cache = DynamicCache(config=model.config)
         forward = inspect.signature(model.forward).parameters
         self.extra = {"logits_to_keep": 1} if "logits_to_keep" in forward else {}
+        self.extra[cache_argument(model)] = self.cache
 
     def __call__(self, ids, positions, keys):
         mask = None if keys is None else keys.long()
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
-                         past_key_values=self.cache, use_cache=True, **self.extra)
+                         use_cache=True, **self.extra)
         return out.logits[:, -1].float()
 
 

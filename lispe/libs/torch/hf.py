@@ -21,6 +21,7 @@ that never load an HF model. Deliberately not here: weight inspection and attent
 
 import contextlib
 import functools
+import inspect
 import os
 import pickle
 from dataclasses import dataclass
@@ -232,6 +233,12 @@ def first_line(error):
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def cache_argument(model):
+    """The name under which this transformers version's forward takes the KV cache: `cache`
+    (transformers 5.24 and later), else `past_key_values` (a peft wrapper passes it through)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
+
 @builtin("torch_hf_load_model", library=LIBRARY)
 @_loading("torch_hf_load_model", "Error loading HF model")
 def torch_hf_load_model(path, config=None):
@@ -371,7 +378,8 @@ def run_model(entry, ids, context, fname, attentions=False):
             start, count = context.position, ids.shape[-1]
             if start != context.cached:  # a sliding window dropped tokens: keep positions absolute
                 extra["position_ids"] = torch.arange(start, start + count, device=ids.device)[None]
-            out = entry.model(input_ids=ids, past_key_values=context.cache, use_cache=True, **extra)
+            extra[cache_argument(entry.model)] = context.cache
+            out = entry.model(input_ids=ids, use_cache=True, **extra)
             context.position = start + count
             context.trim()
     except IndexError as e:

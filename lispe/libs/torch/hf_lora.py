@@ -133,14 +133,24 @@ def _start_adapters(entry, rank, dtype):
         param.requires_grad_(True)
 
 
+def peft_model(base, config):
+    """peft's model with LoRA adapters on `base`.  peft reads a property that transformers 5.24
+    renamed; the FutureWarning it triggers is peft's, not the user's, so it is not shown."""
+    import warnings
+    from peft import get_peft_model
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return get_peft_model(base, config, autocast_adapter_dtype=False)
+
+
 def wrap_with_lora(entry, rank, alpha, targets, dtype):
     """Replace any adapters of the entry's model by fresh ones of this shape."""
-    from peft import LoraConfig, get_peft_model
+    from peft import LoraConfig
     base = _plain_base(entry)
     _check_targets(base, targets, "torch_hf_lora_init")
     config = LoraConfig(r=rank, lora_alpha=alpha, target_modules=targets, lora_dropout=0.0,
                         bias="none", task_type="CAUSAL_LM")
-    entry.model = get_peft_model(base, config, autocast_adapter_dtype=False)
+    entry.model = peft_model(base, config)
     entry.model.eval()
     entry.lora_targets = tuple(targets)
     _start_adapters(entry, rank, dtype)
@@ -289,10 +299,10 @@ def _load_peft_directory(entry, path, strict):
 
 
 def _attach_directory(entry, base, path, strict):
-    from peft import PeftConfig, get_peft_model
+    from peft import PeftConfig
     config = PeftConfig.from_pretrained(path)
     config.inference_mode = False
-    entry.model = get_peft_model(base, config, autocast_adapter_dtype=False)
+    entry.model = peft_model(base, config)
     result = entry.model.load_adapter(path, ADAPTER, is_trainable=True)
     entry.model.eval()
     order = [n.rsplit(".", 1)[-1] for n, _ in base.named_modules()]
@@ -303,14 +313,13 @@ def _attach_directory(entry, base, path, strict):
 
 def _put_back(entry, base, previous):
     """The model without the adapters of a failed load, with `previous` ones if any."""
-    from peft import get_peft_model
     from peft.utils import set_peft_model_state_dict
     if entry.model is not base:
         base = entry.model.unload()
     entry.model, entry.lora_targets = base, ()
     if previous is not None:
         config, state, entry.lora_targets = previous
-        entry.model = get_peft_model(base, config, autocast_adapter_dtype=False)
+        entry.model = peft_model(base, config)
         set_peft_model_state_dict(entry.model, state)
         entry.model.eval()
 
