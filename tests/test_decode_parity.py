@@ -39,14 +39,14 @@ def test_logits_are_transformers_bit_for_bit(hf_checkpoint, arch):
     assert gen.LlamaDecoder.accepts(model, 20)
     with torch.inference_mode():
         decoder = gen.LlamaDecoder(model, 1, 20)
-        cache = DynamicCache(config=model.config)
+        cache = {hf.cache_argument(model): DynamicCache(config=model.config)}
         ours = decoder(ids, torch.arange(5)[None], None)
-        theirs = model(ids, past_key_values=cache, logits_to_keep=1).logits[:, -1]
+        theirs = model(ids, logits_to_keep=1, **cache).logits[:, -1]
         assert torch.equal(ours, theirs)
         for position in range(5, 13):
             token = ours.argmax(-1, keepdim=True)
             ours = decoder(token, torch.tensor([[position]]), None)
-            theirs = model(token, past_key_values=cache, logits_to_keep=1).logits[:, -1]
+            theirs = model(token, logits_to_keep=1, **cache).logits[:, -1]
             assert torch.equal(ours, theirs)
 
 
