@@ -9,6 +9,7 @@ top-level form in turn, so a `(use 'lispe_torch)` makes the library's names know
 after it.  Any failure leaves as a `LispError` carrying the function, file and line.
 """
 
+import difflib
 import math
 import os
 import re
@@ -174,7 +175,7 @@ class Lisp:
             if entry is not None and not entry.special:
                 raise LispError(f"Error: '{name}' belongs to library {entry.library}: "
                                 f"add (use '{entry.library}) before using it", name) from None
-            raise LispError(f"Error: Unbound atom: '{name}'") from None
+            raise LispError(f"Error: Unbound atom: '{name}'{self.did_you_mean(name)}") from None
 
     def field(self, this, name, key):
         fields = this.fields
@@ -199,23 +200,34 @@ class Lisp:
         """A LispError for any exception, located at the innermost LispE line of its traceback."""
         error = exc if isinstance(exc, LispError) else LispError(python_message(exc))
         tb = exc.__traceback__
-        callee = None
+        callee = lispe_function = None
         while tb is not None:
             unit = self.units.get(tb.tb_frame.f_code.co_filename)
             if unit is not None:
                 line = unit.lispe_line(tb.tb_lineno) or line
                 file = unit.file
+                lispe_function = tb.tb_frame.f_code.co_name
                 callee = tb.tb_next.tb_frame.f_code if tb.tb_next is not None else None
             tb = tb.tb_next
         if error.line is None:
             error.line, error.file = line, file
         if error.file is None:
             error.file = file
-        if error.function is None and callee is not None:
+        if isinstance(exc, RecursionError) and lispe_function not in (None, "_rt_main"):
+            error.function = demangle(lispe_function)     # the user's function that recursed
+        elif error.function is None and callee is not None:
             error.function = builtin_name(callee)
         if isinstance(exc, TypeError) and error is not exc:
             error.message = self.arity_message(exc) or error.message
+        if error is not exc and error.message.startswith("Error: Unbound atom: "):
+            error.message += self.did_you_mean(error.message.split("'")[1])
         return error
+
+    def did_you_mean(self, name):
+        """` (did you mean: a, b?)` for an unbound name: close names of functions and globals."""
+        known = list(REGISTRY) + [demangle(k) for k in self.globals if k.startswith("v_")]
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.7)
+        return f" (did you mean: {', '.join(close)}?)" if close else ""
 
     def arity_message(self, exc):
         """Spec §16.2 wording for a call of a LispE function with the wrong argument count."""
@@ -225,7 +237,7 @@ class Lisp:
             signature = unit.signatures.get(m.group(1), signature)
         if signature is not None:
             kind = "in" if signature.startswith("(lambda") else "in call to"
-            return f"Error: Wrong number of arguments {kind}: '{signature}...)'"
+            return f"Error: Wrong number of arguments {kind}: '{signature}...)'{given_text(exc)}"
         entry = builtin_named(m.group(1)) if m else None
         if entry is None:
             return None
@@ -290,6 +302,17 @@ def builtin_named(python_name):
                                                  getattr(getattr(func, "__code__", None), "co_name", None)):
             return entry
     return None
+
+
+def given_text(exc):
+    """` (expected 2, got 3)` read from Python's message for a call with a wrong count."""
+    m = re.search(r"takes (?:from )?(\d+)(?: to (\d+))? positional arguments? but (\d+) (?:was|were) given",
+                  str(exc))
+    if m:
+        expected = m.group(1) if m.group(2) is None else f"{m.group(1)} to {m.group(2)}"
+        return f" (expected {expected}, got {m.group(3)})"
+    m = re.search(r"missing (\d+) required positional argument", str(exc))
+    return f" (missing {m.group(1)} argument{'s' if m.group(1) != '1' else ''})" if m else ""
 
 
 def arity_text(entry):

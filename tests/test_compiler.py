@@ -188,7 +188,8 @@ def test_user_function_arity_is_checked_before_running():
     with contextlib.redirect_stdout(out), pytest.raises(LispError) as error:
         lisp.eval("(defun two (a b) (+ a b)) (println (two 1 2)) (println (two 1 2 3))")
     assert out.getvalue() == ""
-    assert error.value.message == "Error: Wrong number of arguments in call to: '(two (a b)...)'"
+    assert error.value.message == \
+        "Error: Wrong number of arguments in call to: '(two (a b)...)' (expected 2, got 3)"
     assert error.value.line == 1
 
 
@@ -286,3 +287,26 @@ def test_a_field_hides_a_library_function_of_the_same_name_in_methods():
 (println (m (run "hello")))
 """
     assert run(program) == '("t" "hello")\n'
+
+
+# error messages (issue: nothing silent) -------------------------------------------------------
+
+def test_unbound_names_suggest_close_names():
+    with pytest.raises(LispError) as error:
+        Lisp().eval("(setq counter 1) (println countr)")
+    assert error.value.message == "Error: Unbound atom: 'countr' (did you mean: counter, count?)"
+
+
+def test_user_function_arity_errors_say_expected_and_given():
+    lisp = Lisp()
+    lisp.eval("(defun two (a b) (+ a b)) (setq f two)")
+    with pytest.raises(LispError) as error:
+        lisp.eval("(f 1 2 3)")
+    assert error.value.message == \
+        "Error: Wrong number of arguments in call to: '(two (a b)...)' (expected 2, got 3)"
+
+
+def test_deep_recursion_names_the_users_function():
+    with pytest.raises(LispError) as error:
+        Lisp().eval("(defun fact (n) (* n (fact (- n 1)))) (fact 5)")
+    assert error.value.located().startswith("Error: stack overflow: recursion too deep (in fact)")

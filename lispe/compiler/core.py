@@ -142,7 +142,9 @@ class Compiler:
         n = len(form) - 1
         if n < low or (high is not None and n > high):
             params = self.parameter_text.get(name, "")
-            raise LispError(f"Error: Wrong number of arguments in call to: '({name} {params}...)'", name,
+            expected = str(low) if low == high else f"at least {low}" if high is None else f"{low} to {high}"
+            raise LispError(f"Error: Wrong number of arguments in call to: '({name} {params}...)' "
+                            f"(expected {expected}, got {n})", name,
                             getattr(form, "file", None), form_line(form))
 
     def user_defined(self, name):
