@@ -5,6 +5,8 @@ printer shows its message.  Library functions raise `LispError("...")`; the eval
 in the function name, file and line from the traceback when the error leaves a builtin.
 """
 
+import re
+
 
 class LispError(Exception):
     """A LispE runtime or compile-time error."""
@@ -19,8 +21,8 @@ class LispError(Exception):
     def located(self):
         """The one-line message shown when the error reaches the top level."""
         text = self.message if self.message.startswith("Error") else "Error: " + self.message
-        if self.function and self.function not in text:
-            text = f"{text} (in {self.function})"
+        if self.function and not re.search(rf"(?<![\w@]){re.escape(self.function)}(?![\w@])", text):
+            text = f"{text} (in {self.function})"     # unless the message names it already
         if self.line is not None:
             text += f", line: {self.line}"
             if self.file:
