@@ -239,13 +239,14 @@ def cache_argument(model):
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
 
+
 @builtin("torch_hf_load_model", library=LIBRARY)
 @_loading("torch_hf_load_model", "Error loading HF model")
 def torch_hf_load_model(path, config=None):
     """Load a Hugging Face causal LM directory (offline) and return its model id, the path."""
+    settings = load_settings(config, "torch_hf_load_model")    # checked even when loaded already
     if path in MODELS:
         return path
-    settings = load_settings(config, "torch_hf_load_model")
     model = load_transformers_model(path, settings, "torch_hf_load_model",
                                     "Error: Cannot open config file", "Error validating HF model")
     return register_model(path, path, model, settings)
