@@ -202,7 +202,8 @@ def torch_train_sentencepiece(input_file, model_prefix, vocab_size=None, model_t
     _check_string(model_prefix, fname, "model_prefix")
     vocab_size = 8000 if vocab_size is None else vocab_size
     if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size <= 4:
-        raise LispError(f"Error in {fname}: vocab_size must be an integer above 4 (got {vocab_size})")
+        raise LispError(f"Error in {fname}: vocab_size must be an integer above 4 "
+                        f"(got {vocab_size if isinstance(vocab_size, int) else describe(vocab_size)})")
     model_type = "bpe" if model_type is None else _check_string(model_type, fname, "model_type")
     _require_sentencepiece()
     if not os.path.isfile(input_file):
@@ -284,7 +285,8 @@ def torch_pad_sequences(sequences, max_length, pad_token=None):
         raise LispError(f"Error: First argument must be a list of sequences (in {fname}, "
                         f"got {describe(sequences)})")
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 0:
-        raise LispError(f"Error in {fname}: max_length must be a non-negative integer (got {max_length})")
+        raise LispError(f"Error in {fname}: max_length must be a non-negative integer "
+                        f"(got {max_length if isinstance(max_length, int) else describe(max_length)})")
     pad_token = _pad_id(pad_token, fname)
     rows = [_sequence(s, fname)[:max_length] for s in sequences]
     if not rows:
