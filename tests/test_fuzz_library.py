@@ -91,8 +91,7 @@ def check_message(entry, code, message):
 
 
 @settings(max_examples=400, deadline=None, derandomize=True,   # the same calls on every run (CI)
-          suppress_health_check=[HealthCheck.too_slow,
-                                                                   HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(calls())
 def test_library_calls_fail_cleanly(lisp, call):
     entry, code = call
