@@ -93,15 +93,21 @@ def tail_ncheck(c, f, scope, out):
 @form("cond", args=(1, None), signature="(cond (test body...)...)",
       doc="The body of the first true test.")
 def cond(c, f, scope, out):
+    return clause_chain(c, f[1:], "cond", scope, out, lambda test, writer: c.test(test, scope, writer))
+
+
+def clause_chain(c, clauses, name, scope, out, condition):
+    """`if ... else if ...` over (test body...) clauses; a `true` test ends the chain.
+    `condition(test, writer)` is the Python test of a clause."""
     result = c.temp()
     out.emit(f"{result} = None")
     writer = out
-    for clause in f[1:]:
-        check_clause(clause, "cond")
+    for clause in clauses:
+        check_clause(clause, name)
         if clause[0] is True:
             writer.emit(f"{result} = {c.body(list(clause[1:]), scope, writer)}")
             return result
-        test = c.test(clause[0], scope, writer)
+        test = condition(clause[0], writer)
         then = writer.child()
         then.emit(f"{result} = {c.body(list(clause[1:]), scope, then)}")
         writer.block(f"if {test}", then)
@@ -139,20 +145,8 @@ def tail_block(c, f, scope, out):
 def switch(c, f, scope, out):
     value = c.value_in_temp(c.expr(f[1], scope, out), out)
     equal = c.builtin_ref(lookup("="))
-    result = c.temp()
-    out.emit(f"{result} = None")
-    writer = out
-    for clause in f[2:]:
-        check_clause(clause, "switch")
-        if clause[0] is True:
-            writer.emit(f"{result} = {c.body(list(clause[1:]), scope, writer)}")
-            return result
-        test = c.expr(clause[0], scope, writer)
-        then = writer.child()
-        then.emit(f"{result} = {c.body(list(clause[1:]), scope, then)}")
-        writer.block(f"if {equal}({value}, {test})", then)
-        writer = writer.else_chain()
-    return result
+    return clause_chain(c, f[2:], "switch", scope, out,
+                        lambda test, writer: f"{equal}({value}, {c.expr(test, scope, writer)})")
 
 
 @form("select", args=(1, None), signature="(select value...)", always=1,
