@@ -31,15 +31,3 @@ class LispError(Exception):
 
     def __str__(self):
         return self.message
-
-
-class LispReturn(Exception):
-    """Raised by `return` when it cannot be compiled to a Python return."""
-
-    def __init__(self, value=None):
-        super().__init__()
-        self.value = value
-
-
-class LispBreak(Exception):
-    """Raised by `break` when it cannot be compiled to a Python break."""

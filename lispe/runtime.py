@@ -14,7 +14,7 @@ import itertools
 import sys
 import time
 
-from .errors import LispBreak, LispError, LispReturn
+from .errors import LispError
 from .registry import lookup
 from .patterns import FAILED
 from .values import DictI, DictN, EMPTY, LispSet, protocol
@@ -99,7 +99,7 @@ def helpers(interp):
         "_rt_send_as": lambda obj, cls, name, *a: check_instance(obj).send_as(cls, name, *a),
         "_rt_field": interp.field, "_rt_global": interp.global_value,
         "_rt_set_field_or_global": interp.set_field_or_global, "_rt_restore": interp.restore,
-        "_rt_reraise_control": reraise_control, "_rt_as_error": interp.as_error,
+        "_rt_as_error": interp.as_error,
         "_rt_now_ms": lambda: time.perf_counter() * 1000.0,
         "_rt_use": interp.use, "_rt_load": interp.load, "_rt_eval": interp.eval_value,
         "_rt_EMPTY": EMPTY, "_rt_FAILED": FAILED, "_rt_pattern_family": interp.pattern_family,
@@ -128,12 +128,6 @@ def text_of(value):
     """A value as LispE source text (strings as they are, other values printed)."""
     from .printer import to_string
     return value if type(value) is str else to_string(value)
-
-
-def reraise_control(exc):
-    """Inside maybe/catch: let break/return pass through."""
-    if isinstance(exc, (LispBreak, LispReturn)):
-        raise exc
 
 
 def check_instance(obj):

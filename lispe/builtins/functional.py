@@ -19,7 +19,7 @@ local variables of the calling function that it names are passed to it, so
 import itertools
 import sys
 
-from ..errors import LispBreak, LispError, LispReturn
+from ..errors import LispError
 from ..printer import register_printer, to_string
 from ..registry import builtin
 from ..runtime import is_lispe_code, mangle, to_callable
@@ -114,8 +114,6 @@ def _located_at_caller(function):
     def call(*args):
         try:
             return function(*args)
-        except (LispBreak, LispReturn):
-            raise
         except Exception as e:  # noqa: BLE001 - re-raised, without the quoted code's frames
             raise e.with_traceback(None) from None
     return call

@@ -237,26 +237,23 @@ def return_(c, f, scope, out):
 def maybe(c, f, scope, out):
     if len(f) == 2:
         return f"(True if isinstance({c.expr(f[1], scope, out)}, _rt_LispError) else False)"
-    result = c.temp()
-    body = out.child()
-    body.emit(f"{result} = {c.body(list(f[1:-1]), scope, body)}")
-    handler = out.child()
-    handler.emit("_rt_reraise_control(_rt_e)")
-    handler.emit(f"{result} = {c.body([f[-1]], scope, handler)}")
-    out.block("try", body)
-    out.block("except Exception as _rt_e", handler)
-    return result
+    return guarded(c, list(f[1:-1]), scope, out, lambda handler: c.body([f[-1]], scope, handler))
 
 
 @form("catch", args=(1, None), signature="(catch expr...)",
       doc="The value of the expressions, or the error object if one fails.")
 def catch(c, f, scope, out):
+    return guarded(c, list(f[1:]), scope, out, lambda handler: "_rt_as_error(_rt_e)")
+
+
+def guarded(c, forms, scope, out, on_error):
+    """The value of `forms`, or, when one fails, of `on_error(handler writer)` (the error is
+    `_rt_e` there)."""
     result = c.temp()
     body = out.child()
-    body.emit(f"{result} = {c.body(list(f[1:]), scope, body)}")
+    body.emit(f"{result} = {c.body(forms, scope, body)}")
     handler = out.child()
-    handler.emit("_rt_reraise_control(_rt_e)")
-    handler.emit(f"{result} = _rt_as_error(_rt_e)")
+    handler.emit(f"{result} = {on_error(handler)}")
     out.block("try", body)
     out.block("except Exception as _rt_e", handler)
     return result
