@@ -447,6 +447,19 @@ class Compiler:
         if not (e.isidentifier() or is_constant_expr(e)):
             out.emit(e)
 
+    def body_then(self, forms, scope, out, cleanup):
+        """The value of `forms`, with the Python statements `cleanup` run after them, also when
+        they fail (`try`/`finally`)."""
+        result = self.temp()
+        body = out.child()
+        body.emit(f"{result} = {self.body(forms, scope, body)}")
+        after = out.child()
+        for line in cleanup:
+            after.emit(line)
+        out.block("try", body)
+        out.block("finally", after)
+        return result
+
     def tail_body(self, forms, scope, out):
         """Emit `forms` in tail position of a function: the last value is returned."""
         if not forms:

@@ -180,15 +180,8 @@ def let(c, f, scope, out):
         c.assign(name, value, scope, out)
     if not saved:
         return c.body(list(f[2:]), scope, out)
-    body = out.child()
-    result = c.temp()
-    body.emit(f"{result} = {c.body(list(f[2:]), scope, body)}")
-    restore = out.child()
-    for name, t in saved:
-        restore.emit(f"_rt_restore({mangle(name)!r}, {t})")
-    out.block("try", body)
-    out.block("finally", restore)
-    return result
+    return c.body_then(list(f[2:]), scope, out,
+                       [f"_rt_restore({mangle(name)!r}, {t})" for name, t in saved])
 
 
 @form("quote", args=(1, 1), signature="(quote x)", doc="x, unevaluated.")

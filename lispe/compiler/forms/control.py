@@ -49,12 +49,16 @@ def ife(c, f, scope, out):
 
 @tail("if", "ife")
 def tail_if(c, f, scope, out):
-    cond = c.test(f[1], scope, out)
+    tail_branches(c, c.test(f[1], scope, out), f[2], list(f[3:]), scope, out)
+
+
+def tail_branches(c, condition, then_form, else_forms, scope, out):
+    """`if condition: return then_form else: return else_forms` in tail position."""
     then = out.child()
-    c.tail(f[2], scope, then)
+    c.tail(then_form, scope, then)
     other = out.child()
-    c.tail_body(list(f[3:]), scope, other)
-    out.block(f"if {cond}", then)
+    c.tail_body(else_forms, scope, other)
+    out.block(f"if {condition}", then)
     out.block("else", other)
 
 
@@ -81,13 +85,7 @@ def ncheck(c, f, scope, out):
 
 @tail("ncheck")
 def tail_ncheck(c, f, scope, out):
-    cond = c.test(f[1], scope, out)
-    other = out.child()
-    c.tail(f[2], scope, other)
-    then = out.child()
-    c.tail_body(list(f[3:]), scope, then)
-    out.block(f"if not {cond}", other)
-    out.block("else", then)
+    tail_branches(c, f"not {c.test(f[1], scope, out)}", f[2], list(f[3:]), scope, out)
 
 
 @form("cond", args=(1, None), signature="(cond (test body...)...)",

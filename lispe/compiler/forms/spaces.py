@@ -23,12 +23,6 @@ def space(c, f, scope, out):
 def in_space(c, f, scope, out, enter, leave):
     if not is_symbol(f[1]):
         raise LispError(f"Error: '{f[0]}' needs a space name", str(f[0]), None, form_line(f))
-    saved, result = c.temp(), c.temp()
+    saved = c.temp()
     out.emit(f"{saved} = {enter}({str(f[1])!r})")
-    body = out.child()
-    body.emit(f"{result} = {c.body(list(f[2:]), scope, body)}")
-    restore = out.child()
-    restore.emit(f"{leave}({saved})")
-    out.block("try", body)
-    out.block("finally", restore)
-    return result
+    return c.body_then(list(f[2:]), scope, out, [f"{leave}({saved})"])

@@ -25,19 +25,12 @@ def dethread(c, f, scope, out):
 @form("threadspace", args=(0, None), signature="(threadspace body...)", always=None,
       doc="Run the body where seth shares variables between threads; its last value.")
 def threadspace(c, f, scope, out):
-    result = c.temp()
-    body = out.child()
+    out.emit("_rt_enter_threadspace()")
     c.threadspace += 1
     try:
-        body.emit(f"{result} = {c.body(list(f[1:]), scope, body)}")
+        return c.body_then(list(f[1:]), scope, out, ["_rt_leave_threadspace()"])
     finally:
         c.threadspace -= 1
-    out.emit("_rt_enter_threadspace()")
-    leave = out.child()
-    leave.emit("_rt_leave_threadspace()")
-    out.block("try", body)
-    out.block("finally", leave)
-    return result
 
 
 @form("lock", args=(1, None), signature="(lock key body...)", always=None,
