@@ -16,6 +16,7 @@ libraries print as one `Warning: ...` line; integers print in full, however long
 """
 
 import argparse
+import atexit
 import ctypes
 import os
 import sys
@@ -190,7 +191,22 @@ def main(argv=None):
         return repl()
     status = in_big_stack(run_program, options)
     sys.stdout.flush()
-    return status
+    return finish(status)
+
+
+def finish(status):
+    """The exit status. A process that joined a torch.distributed process group ends here,
+    without Python's finalization: a gloo worker thread may still be releasing the tensors of
+    the last collective, and a thread that needs Python while Python shuts down aborts the
+    process ("terminate called without an active exception", torch issue 190489). Exit
+    handlers run first (open LispE files are closed), then the output is flushed."""
+    distributed = sys.modules.get("lispe.libs.torch.distributed")
+    if distributed is None or not distributed.joined():
+        return status
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":

@@ -259,6 +259,22 @@ def test_example_one_and_two_processes(tmp_path):
     for k in adapters[1]:
         torch.testing.assert_close(adapters[2][k], adapters[1][k], rtol=1e-3, atol=1e-5)
 
+
+def test_a_process_of_a_group_ends_cleanly(tmp_path):
+    """A process that joined a group ends without Python's finalization (cli.finish): its
+    output is flushed and its open streams are closed first."""
+    program = tmp_path / "end.lisp"
+    program.write_text("""(use 'lispe_torch)
+(torch_dist_init)
+(setq f (file (+ "stream" (torch_dist_rank) ".txt") 'w))
+(file_write f (torch_dist_all_reduce (+ 1 (torch_dist_rank))))
+(print "rank" (torch_dist_rank) " ")
+(torch_dist_destroy)
+""")
+    out = launch([sys.executable, "-m", "lispe", "--nproc", "2", str(program)], cwd=tmp_path)
+    assert sorted(out.split()) == ["rank0", "rank1", "true", "true"]
+    assert [(tmp_path / f"stream{r}.txt").read_text() for r in (0, 1)] == ["3", "3"]
+
 # a world of one process, in this process ------------------------------------------------
 
 
@@ -341,3 +357,5 @@ def test_nproc_needs_a_file_and_a_count(capsys):
 
 if __name__ == "__main__":
     worker(*sys.argv[1:])
+    sys.stdout.flush()
+    os._exit(0)     # without Python's finalization, as `lispe` ends (cli.finish)

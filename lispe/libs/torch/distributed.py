@@ -47,6 +47,15 @@ _OPS = {"sum": dist.ReduceOp.SUM, "mean": dist.ReduceOp.SUM, "max": dist.ReduceO
 # the process group ----------------------------------------------------------------------
 
 
+_joined = []    # set when this process called init_process_group
+
+
+def joined():
+    """True when this process joined a process group (even one destroyed since): its gloo or
+    nccl threads may still be running."""
+    return bool(_joined)
+
+
 def launched():
     """True when torchrun (or another launcher) set this process's rank and world size."""
     return "RANK" in os.environ and "WORLD_SIZE" in os.environ
@@ -94,6 +103,7 @@ def torch_dist_init(backend=None):
     if name == "nccl":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     dist.init_process_group(name)
+    _joined.append(name)
     return world_size()
 
 
