@@ -1,4 +1,5 @@
-"""The decode engine against transformers on tiny checkpoints: the same logits bit for bit,
+"""The decode engine against transformers on tiny checkpoints: the same logits (bit for bit
+with the model's own weights, to float rounding with the transposed copies of a small model),
 and the same greedy, beam and batch tokens as `model.generate`."""
 
 import pytest
@@ -32,22 +33,36 @@ def hf_new_tokens(model, prompts, new, **kwargs):
     return [row[:row.index(end) + 1] if end in row else row for row in rows]
 
 
+def same_bits(ours, theirs):
+    assert torch.equal(ours, theirs)
+
+
+def same_up_to_rounding(ours, theirs):
+    torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
+    assert torch.equal(ours.argmax(-1), theirs.argmax(-1))
+
+
 @pytest.mark.parametrize("arch", ARCHS)
-def test_logits_are_transformers_bit_for_bit(hf_checkpoint, arch):
+@pytest.mark.parametrize("transposed", [False, True])
+def test_logits_are_transformers(hf_checkpoint, arch, transposed, monkeypatch):
+    if not transposed:  # as a model over the limit: its own weights
+        monkeypatch.setattr(gen, "TRANSPOSE_LIMIT", 0)
     model = reference_model(hf_checkpoint(arch))
     ids = torch.tensor([[5, 17, 33, 90, 4]])
     assert gen.LlamaDecoder.accepts(model, 20)
+    assert gen.transposes(model) is transposed
+    check = same_up_to_rounding if transposed else same_bits
     with torch.inference_mode():
         decoder = gen.LlamaDecoder(model, 1, 20)
         cache = {hf.cache_argument(model): DynamicCache(config=model.config)}
         ours = decoder(ids, torch.arange(5)[None], None)
         theirs = model(ids, logits_to_keep=1, **cache).logits[:, -1]
-        assert torch.equal(ours, theirs)
+        check(ours, theirs)
         for position in range(5, 13):
             token = ours.argmax(-1, keepdim=True)
             ours = decoder(token, torch.tensor([[position]]), None)
             theirs = model(token, logits_to_keep=1, **cache).logits[:, -1]
-            assert torch.equal(ours, theirs)
+            check(ours, theirs)
 
 
 @pytest.mark.parametrize("arch", ARCHS)

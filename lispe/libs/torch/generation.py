@@ -14,7 +14,9 @@ seen so far, or is None when no prompt is padded.
   the model's own modules (so LoRA adapters and int8 layers take part), called in
   transformers' order over a preallocated (static) KV cache, without transformers' generic
   machinery (mask building, output records, cache objects), which is most of a small model's
-  step. Its logits are transformers' bit for bit (tests/test_decode_parity.py).
+  step. Its logits are transformers' bit for bit, or, for a small float32 model multiplied by
+  transposed copies of its weights (TRANSPOSE_LIMIT), to float rounding with the same tokens
+  (tests/test_decode_parity.py).
 - `TransformersDecoder` runs any other HF model (or a sliding window, or a dynamic RoPE)
   through its own forward with a `DynamicCache`.
 - `ModuleDecoder` re-runs a module (or LispE function) mapping ids [B, S] to logits on the
@@ -140,34 +142,71 @@ def rotate(x, cos, sin):
     return x * cos + x.roll(x.shape[-1] // 2, -1) * sin
 
 
+# A small model (linear weights of at most TRANSPOSE_LIMIT bytes, float32, on the CPU) is
+# multiplied by copies of its weights laid out transposed ([in, out], contiguous), with the
+# query/key/value and the gate/up projections one product each: a decode step's
+# matrix-vector products read such weights, which stay in the processor's caches, up to 3x
+# faster than the [out, in] weights that F.linear reads transposed (bench/bench_generate.py).
+# Its logits then differ from transformers' in the last bits, its tokens do not. A larger
+# model, streamed from memory either way, is multiplied by its own weights: transformers'
+# logits bit for bit, and no copy.
+TRANSPOSE_LIMIT = 64 * 2**20
+
+
+def transposes(model):
+    """Whether the decoder of `model` multiplies by transposed copies of its weights."""
+    weights = [m.weight for m in model.modules() if type(m) is torch.nn.Linear]
+    return (bool(weights) and all(w.dtype == torch.float32 and w.device.type == "cpu"
+                                  for w in weights)
+            and sum(w.numel() * 4 for w in weights) <= TRANSPOSE_LIMIT)
+
+
 def _linear(module):
     """A function x [N, in] -> module(x): a plain linear layer as the one matrix product that
     F.linear would reach (mm, or addmm with a bias), anything else (LoRA, int8) as the
     module itself."""
     if type(module) is not torch.nn.Linear:
         return module
-    weight = module.weight.t()
-    if module.bias is None:
+    return _product(module.weight.t(), module.bias)
+
+
+def _product(weight, bias):
+    """x [N, in] -> x·weight (+ bias), weight [in, out]."""
+    if bias is None:
         return functools.partial(torch.mm, mat2=weight)
-    return functools.partial(torch.addmm, module.bias, mat2=weight)
+    return functools.partial(torch.addmm, bias, mat2=weight)
+
+
+def _projections(modules, transpose):
+    """A function x [N, in] -> (each module's output on x): with `transpose`, plain linear
+    layers alike in bias are one product by their transposed weights side by side."""
+    plain = all(type(m) is torch.nn.Linear for m in modules) and \
+        len({m.bias is None for m in modules}) == 1
+    if not (transpose and plain):
+        functions = [_linear(m) for m in modules]
+        return lambda x: [f(x) for f in functions]
+    weight = torch.cat([m.weight.detach() for m in modules]).t().contiguous()
+    bias = None if modules[0].bias is None else torch.cat([m.bias.detach() for m in modules])
+    product, sizes = _product(weight, bias), [m.out_features for m in modules]
+    return lambda x: product(x).split(sizes, -1)
 
 
 class _Layer:
     """What the forward pass needs of one decoder layer, looked up once."""
 
-    def __init__(self, layer):
+    def __init__(self, layer, transpose):
         attention, mlp = layer.self_attn, layer.mlp
         self.norm_in = (layer.input_layernorm.weight, layer.input_layernorm.variance_epsilon)
         self.norm_out = (layer.post_attention_layernorm.weight,
                          layer.post_attention_layernorm.variance_epsilon)
-        self.q, self.k, self.v, self.o = (_linear(attention.q_proj), _linear(attention.k_proj),
-                                          _linear(attention.v_proj), _linear(attention.o_proj))
+        self.qkv = _projections([attention.q_proj, attention.k_proj, attention.v_proj], transpose)
+        self.o = _projections([attention.o_proj], transpose)
         self.qk_norms = ((attention.q_norm.weight, attention.q_norm.variance_epsilon,
                           attention.k_norm.weight, attention.k_norm.variance_epsilon)
                          if hasattr(attention, "q_norm") else None)   # qwen3
         self.scale = attention.scaling
-        self.gate, self.up, self.down = (_linear(mlp.gate_proj), _linear(mlp.up_proj),
-                                         _linear(mlp.down_proj))
+        self.gate_up = _projections([mlp.gate_proj, mlp.up_proj], transpose)
+        self.down = _projections([mlp.down_proj], transpose)
         self.act = mlp.act_fn
 
 
@@ -177,9 +216,10 @@ class LlamaDecoder:
 
     def __init__(self, model, batch, capacity):
         inner, config = model.model, model.config
-        self.embed, self.head = inner.embed_tokens, _linear(model.lm_head)
+        transpose = transposes(model)
+        self.embed, self.head = inner.embed_tokens, _projections([model.lm_head], transpose)
         self.norm = (inner.norm.weight, inner.norm.variance_epsilon)
-        self.layers = [_Layer(layer) for layer in inner.layers]
+        self.layers = [_Layer(layer, transpose) for layer in inner.layers]
         self.head_dim = getattr(config, "head_dim", None) or \
             config.hidden_size // config.num_attention_heads
         self.gqa = config.num_key_value_heads != config.num_attention_heads
@@ -216,21 +256,22 @@ class LlamaDecoder:
         cos, sin = self.cos[positions][:, None], self.sin[positions][:, None]
         for layer, keys, values in zip(self.layers, self.keys, self.values):
             h = rms_norm(x, *layer.norm_in)
-            q, k = layer.q(h).view(heads), layer.k(h).view(heads)
+            q, k, v = layer.qkv(h)
+            q, k = q.view(heads), k.view(heads)
             if layer.qk_norms is not None:
                 q_weight, q_eps, k_weight, k_eps = layer.qk_norms
                 q, k = rms_norm(q, q_weight, q_eps), rms_norm(k, k_weight, k_eps)
             keys.narrow(2, start, n).copy_(rotate(k.transpose(1, 2), cos, sin))
-            values.narrow(2, start, n).copy_(layer.v(h).view(heads).transpose(1, 2))
+            values.narrow(2, start, n).copy_(v.view(heads).transpose(1, 2))
             out = F.scaled_dot_product_attention(
                 rotate(q.transpose(1, 2), cos, sin), keys.narrow(2, 0, end),
                 values.narrow(2, 0, end), attn_mask=mask, is_causal=mask is None and n > 1,
                 scale=layer.scale, enable_gqa=self.gqa)
-            x = x + layer.o(out.transpose(1, 2).reshape(batch * n, -1))
-            h = rms_norm(x, *layer.norm_out)
-            x = x + layer.down(layer.act(layer.gate(h)) * layer.up(h))
+            x = x + layer.o(out.transpose(1, 2).reshape(batch * n, -1))[0]
+            gate, up = layer.gate_up(rms_norm(x, *layer.norm_out))
+            x = x + layer.down(layer.act(gate) * up)[0]
         last = x.view(batch, n, -1)[:, -1]
-        return self.head(rms_norm(last, *self.norm)).float()
+        return self.head(rms_norm(last, *self.norm))[0].float()
 
 
 def _attention_mask(keys, n):
