@@ -177,17 +177,23 @@ def _product(weight, bias):
     return functools.partial(torch.addmm, bias, mat2=weight)
 
 
-def _projections(modules, transpose):
-    """A function x [N, in] -> (each module's output on x): with `transpose`, plain linear
-    layers alike in bias are one product by their transposed weights side by side."""
+def _projections(groups, transpose):
+    """A function x [N, in] -> one tensor per group of modules: the outputs of the group's
+    modules on x, side by side. With `transpose`, plain linear layers alike in bias are one
+    product by their transposed weights side by side."""
+    modules = [m for group in groups for m in group]
     plain = all(type(m) is torch.nn.Linear for m in modules) and \
         len({m.bias is None for m in modules}) == 1
     if not (transpose and plain):
-        functions = [_linear(m) for m in modules]
-        return lambda x: [f(x) for f in functions]
+        functions = [[_linear(m) for m in group] for group in groups]
+        return lambda x: [fs[0](x) if len(fs) == 1 else torch.cat([f(x) for f in fs], -1)
+                          for fs in functions]
     weight = torch.cat([m.weight.detach() for m in modules]).t().contiguous()
     bias = None if modules[0].bias is None else torch.cat([m.bias.detach() for m in modules])
-    product, sizes = _product(weight, bias), [m.out_features for m in modules]
+    product = _product(weight, bias)
+    if len(groups) == 1:
+        return lambda x: (product(x),)
+    sizes = [sum(m.out_features for m in group) for group in groups]
     return lambda x: product(x).split(sizes, -1)
 
 
@@ -199,15 +205,22 @@ class _Layer:
         self.norm_in = (layer.input_layernorm.weight, layer.input_layernorm.variance_epsilon)
         self.norm_out = (layer.post_attention_layernorm.weight,
                          layer.post_attention_layernorm.variance_epsilon)
-        self.qkv = _projections([attention.q_proj, attention.k_proj, attention.v_proj], transpose)
-        self.o = _projections([attention.o_proj], transpose)
+        self.qk_v = _projections([[attention.q_proj, attention.k_proj], [attention.v_proj]],
+                                 transpose)
+        self.o = _projections([[attention.o_proj]], transpose)
         self.qk_norms = ((attention.q_norm.weight, attention.q_norm.variance_epsilon,
                           attention.k_norm.weight, attention.k_norm.variance_epsilon)
                          if hasattr(attention, "q_norm") else None)   # qwen3
         self.scale = attention.scaling
-        self.gate_up = _projections([mlp.gate_proj, mlp.up_proj], transpose)
-        self.down = _projections([mlp.down_proj], transpose)
+        self.gate_up = _projections([[mlp.gate_proj], [mlp.up_proj]], transpose)
+        self.down = _projections([[mlp.down_proj]], transpose)
         self.act = mlp.act_fn
+
+    def qk_normed(self, qk, heads):
+        """qwen3's RMSNorm of each query head and each key head of qk [B, n, heads + kv, D]."""
+        q_weight, q_eps, k_weight, k_eps = self.qk_norms
+        q, k = qk.split((heads, qk.shape[2] - heads), 2)
+        return torch.cat((rms_norm(q, q_weight, q_eps), rms_norm(k, k_weight, k_eps)), 2)
 
 
 class LlamaDecoder:
@@ -217,11 +230,12 @@ class LlamaDecoder:
     def __init__(self, model, batch, capacity):
         inner, config = model.model, model.config
         transpose = transposes(model)
-        self.embed, self.head = inner.embed_tokens, _projections([model.lm_head], transpose)
+        self.embed, self.head = inner.embed_tokens, _projections([[model.lm_head]], transpose)
         self.norm = (inner.norm.weight, inner.norm.variance_epsilon)
         self.layers = [_Layer(layer, transpose) for layer in inner.layers]
         self.head_dim = getattr(config, "head_dim", None) or \
             config.hidden_size // config.num_attention_heads
+        self.heads = (config.num_attention_heads, config.num_key_value_heads)
         self.gqa = config.num_key_value_heads != config.num_attention_heads
         weight = self.embed.weight
         cos, sin = inner.rotary_emb(weight[:1], torch.arange(capacity, device=weight.device)[None])
@@ -255,18 +269,16 @@ class LlamaDecoder:
         x = self.embed(ids).view(batch * n, -1)
         cos, sin = self.cos[positions][:, None], self.sin[positions][:, None]
         for layer, keys, values in zip(self.layers, self.keys, self.values):
-            h = rms_norm(x, *layer.norm_in)
-            q, k, v = layer.qkv(h)
-            q, k = q.view(heads), k.view(heads)
+            qk, v = layer.qk_v(rms_norm(x, *layer.norm_in))
+            qk = qk.view(heads)
             if layer.qk_norms is not None:
-                q_weight, q_eps, k_weight, k_eps = layer.qk_norms
-                q, k = rms_norm(q, q_weight, q_eps), rms_norm(k, k_weight, k_eps)
-            keys.narrow(2, start, n).copy_(rotate(k.transpose(1, 2), cos, sin))
+                qk = layer.qk_normed(qk, self.heads[0])
+            q, k = rotate(qk.transpose(1, 2), cos, sin).split(self.heads, 1)
+            keys.narrow(2, start, n).copy_(k)
             values.narrow(2, start, n).copy_(v.view(heads).transpose(1, 2))
             out = F.scaled_dot_product_attention(
-                rotate(q.transpose(1, 2), cos, sin), keys.narrow(2, 0, end),
-                values.narrow(2, 0, end), attn_mask=mask, is_causal=mask is None and n > 1,
-                scale=layer.scale, enable_gqa=self.gqa)
+                q, keys.narrow(2, 0, end), values.narrow(2, 0, end), attn_mask=mask,
+                is_causal=mask is None and n > 1, scale=layer.scale, enable_gqa=self.gqa)
             x = x + layer.o(out.transpose(1, 2).reshape(batch * n, -1))[0]
             gate, up = layer.gate_up(rms_norm(x, *layer.norm_out))
             x = x + layer.down(layer.act(gate) * up)[0]
