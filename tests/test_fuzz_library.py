@@ -30,9 +30,6 @@ from lispe.runtime import mangle
 LEFT_OUT = re.compile(r"^torch_dist_|thread|jit_load|train_sentencepiece|hf_load|"
                       r"default_model|tiktoken_load|sleep")
 DELEGATING = {
-    "torch_model_create": "model.py: reports torch_model",
-    "torch_model_forward": "model.py: reports torch_forward",
-    "torch_optimizer_create": "_modules.parameters_of: reports torch_hf_lora_get_parameters",
     "torch_tensor_at": "reports the core function @",
 }
 LEAKS = re.compile(r"NoneType|object is not|unhashable|set_int_max_str_digits|weights_only=False|"

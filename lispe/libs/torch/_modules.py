@@ -11,7 +11,6 @@ from torch import nn
 
 from ...errors import LispError
 from ...printer import register_printer
-from ...registry import lookup
 from ...values import register_type_name
 
 
@@ -47,10 +46,8 @@ def parameters_of(value, fname):
             raise LispError(f"Error: All elements in params must be tensors (in {fname})")
         return list(value)
     if isinstance(value, str):
-        entry = lookup("torch_hf_lora_get_parameters")
-        if entry is None:
-            raise LispError(f"Error in {fname}: no Hugging Face model named '{value}'")
-        return list(entry.func(value))
+        from .hf_lora import lora_parameters   # here: hf_lora imports this module
+        return lora_parameters(value, fname)
     if callable(getattr(value, "parameters", None)):
         return list(value.parameters())
     raise LispError(f"Error: params must be a list of tensors or a module (in {fname})")

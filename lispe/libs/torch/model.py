@@ -37,18 +37,22 @@ library_kind(MLP, "torch_model_", "PyTorch Model")
 @backend_errors("Error creating model")
 def torch_model(input_size, hidden_size, output_size):
     """Create an MLP `input -> hidden -> hidden -> output` with ReLU (layers fc1, fc2, fc3)."""
-    return MLP(check_int(input_size, "torch_model", "input_size"),
-               check_int(hidden_size, "torch_model", "hidden_size"),
-               check_int(output_size, "torch_model", "output_size"))
+    return _mlp("torch_model", input_size, hidden_size, output_size)
+
+
+def _mlp(fname, *sizes):
+    names = ("input_size", "hidden_size", "output_size")
+    return MLP(*(check_int(size, fname, name) for size, name in zip(sizes, names)))
 
 
 @builtin("torch_model_create", library=LIBRARY)
+@backend_errors("Error creating model")
 def torch_model_create(input_size=None, hidden_size=None, output_size=None):
     """`torch_model`; omitted sizes are read from the caller's variables of the same names."""
     sizes = [caller_var(name) if value is None else value
              for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
                                  ("output_size", output_size))]
-    return torch_model(*sizes)
+    return _mlp("torch_model_create", *sizes)
 
 
 # forward ----------------------------------------------------------------------------------
@@ -71,7 +75,7 @@ def register_forward(kind, fn):
     _FORWARDS.clear()
 
 
-def _forward_for(model):
+def _forward_for(model, fname):
     kind = type(model)
     for base in kind.__mro__:
         if base in _SPECIAL_FORWARDS:
@@ -84,7 +88,7 @@ def _forward_for(model):
             def fn(holder, x):
                 return holder.module(x)
         else:
-            raise LispError("Error: First argument must be a model (in torch_forward)")
+            raise LispError(f"Error: First argument must be a model (in {fname})")
     _FORWARDS[kind] = fn
     return fn
 
@@ -92,18 +96,22 @@ def _forward_for(model):
 @builtin("torch_forward", library=LIBRARY)
 def torch_forward(model, input_data):
     """Run any module of the library on a tensor (attention modules: self-attention)."""
-    fn = _FORWARDS.get(type(model)) or _forward_for(model)
+    return _forward("torch_forward", model, input_data)
+
+
+def _forward(fname, model, input_data):
+    fn = _FORWARDS.get(type(model)) or _forward_for(model, fname)
     try:
         return fn(model, input_data)
     except LispError:
         raise
     except Exception as e:  # noqa: BLE001
-        return _forward_retry(fn, model, input_data, e)
+        return _forward_retry(fname, fn, model, input_data, e)
 
 
-def _forward_retry(fn, model, x, error):
+def _forward_retry(fname, fn, model, x, error):
     if not isinstance(x, torch.Tensor):
-        raise LispError("Error: Second argument must be a tensor (in torch_forward)") from error
+        raise LispError(f"Error: Second argument must be a tensor (in {fname})") from error
     module = model if isinstance(model, nn.Module) else model.module
     cast = cast_like_module(module, x) if not isinstance(module, nn.Embedding) else None
     if cast is None:
@@ -121,4 +129,4 @@ def torch_model_forward(model=None, input_data=None):
         model = caller_var("model")
     if input_data is None:
         input_data = caller_var("input_data")
-    return torch_forward(model, input_data)
+    return _forward("torch_model_forward", model, input_data)
