@@ -15,7 +15,7 @@ it as in the original; `data@` declares constructors (`DataType`), optionally in
 from .errors import LispError
 from .printer import register_printer
 from .reader import Form
-from .values import Symbol, TypedArray, register_type_name, type_name
+from .values import Symbol, TypedArray, register_type_name, truthy, type_name
 
 FAILED = object()   # a defpred clause whose test was false
 DEFINERS = {"pattern_": "defpat", "predicate_": "defpred", "prolog_": "defprol"}
@@ -67,6 +67,24 @@ def type_matches(wanted, value):
     if isinstance(value, Data):
         return wanted == "data_" or value.kind.is_a(wanted)
     return type_name(value) == wanted
+
+
+class FunctionPattern:
+    """A pattern that is a call, `(checking 15 x)` or `(flip (in "a" s))`: its argument
+    variable takes the value, then the call (`test`, compiled with the clause) must be true;
+    an error in the call is a failed match, as in the original."""
+
+    def __init__(self, argument, variables, source):
+        self.argument = argument        # the variable (or nested call pattern) bound to the value
+        self.variables = variables      # the clause's variables, the parameters of `test`
+        self.source = source
+        self.test = None                # set when the compiled clause is loaded
+
+    def holds(self, bindings):
+        try:
+            return truthy(self.test(*[bindings.get(v) for v in self.variables]))
+        except LispError:
+            return False
 
 
 class PatternFunction:
@@ -125,7 +143,7 @@ def clause_key(patterns, data_names):
         if head in TYPE_PATTERNS or head in data_names:
             return head
         return None
-    if type(first) is Symbol or first is None:
+    if type(first) is Symbol or first is None or first is True or isinstance(first, FunctionPattern):
         return None
     return type_name(first)
 
@@ -142,7 +160,7 @@ def key_matches(key, arg_key, arg):
 
 def unify(pattern, value, bindings, data_names):
     """Match `pattern` (a form of the defpat parameters) against `value`, binding variables."""
-    if pattern is None:                                 # _ matches anything
+    if pattern is None or pattern is True:              # _ and true match anything
         return True
     if type(pattern) is Symbol:
         name = str(pattern)
@@ -150,6 +168,8 @@ def unify(pattern, value, bindings, data_names):
             return equal(bindings[name], value)
         bindings[name] = value
         return True
+    if isinstance(pattern, FunctionPattern):
+        return unify(pattern.argument, value, bindings, data_names) and pattern.holds(bindings)
     if not isinstance(pattern, Form):
         return equal(pattern, value)
     if pattern.kind == "dict":
@@ -209,3 +229,4 @@ def equal(a, b):
 register_type_name(Data, "data_")
 register_printer(DataType, lambda d: d.name)
 register_printer(PatternFunction, lambda f: f.lispe_source)
+register_printer(FunctionPattern, lambda p: p.source)

@@ -103,7 +103,7 @@ def helpers(interp):
         "_rt_now_ms": lambda: time.perf_counter() * 1000.0,
         "_rt_use": interp.use, "_rt_load": interp.load, "_rt_eval": interp.eval_value,
         "_rt_EMPTY": EMPTY, "_rt_FAILED": FAILED, "_rt_pattern_family": interp.pattern_family,
-        "_rt_data_type": interp.data_type, "_rt_text": text_of, "_rt_fast": {},
+        "_rt_data_type": interp.data_type, "_rt_text": text_of, "_rt_callable": to_callable, "_rt_fast": {},
         "_rt_thread_function": thread_function, "_rt_enter_threadspace": threads.enter_threadspace,
         "_rt_leave_threadspace": threads.leave_threadspace, "_rt_set_shared": threads.set_shared,
         "_rt_shared_value": threads.shared_value, "_rt_lock_for": threads.lock_for,

@@ -282,7 +282,7 @@ class Compiler:
         if type(head) is not Symbol:
             if not is_form(head):
                 raise LispError(f"Error: not a function: {source_text(head)}", None, None, form_line(form))
-            return self.plain_call(self.expr(head, scope, out), form[1:], scope, out)
+            return self.plain_call(f"_rt_callable({self.expr(head, scope, out)})", form[1:], scope, out)
         name = str(head)
         if scope.is_local(name) or self.field_hides(name, scope):
             return self.dispatch_call(form, scope, out)

@@ -7,12 +7,14 @@ clause body fails (and the next clause is tried) as soon as one of its expressio
 """
 
 from ...errors import LispError
-from ...patterns import TYPE_PATTERNS
+from ...patterns import TYPE_PATTERNS, FunctionPattern
+from ...reader import Form
+from ...registry import lookup
 from ...runtime import mangle
 from ...values import Symbol
 from ..scoping import Scope
-from ..syntax import form_line, is_dict_literal, is_form, is_symbol, make_form
-from ..table import form, tail
+from ..syntax import form_line, is_dict_literal, is_form, is_symbol, make_form, source_text
+from ..table import FORMS, form, tail
 
 
 @form("defpat", args=(3, None), signature="(defpat name (patterns...) body...)",
@@ -39,12 +41,51 @@ def clause(c, f, out, kind, body):
     name = str(f[1])
     c.check_assignable(name, f)
     c.functions.add(name)
-    variables = pattern_variables(f[2], c.data_names)
-    pyname = c.function(None, [Symbol(v) for v in variables], body, "function", Scope("module"), out, f)
+    calls = []
+    patterns = [call_patterns(c, p, calls) for p in f[2]]
+    variables = pattern_variables(patterns, c.data_names)
+    params = [Symbol(v) for v in variables]
+    pyname = c.function(None, params, body, "function", Scope("module"), out, f)
+    for marker, call in calls:
+        marker.variables = variables
+        test = c.function(None, params, [call], "function", Scope("module"), out, f)
+        out.emit(f"{c.constant(marker)}.test = {test}")
     family = f"_rt_G[{mangle(name)!r}]"
     out.emit(f"{family} = _rt_pattern_family({name!r}, {kind!r})")
-    out.emit(f"{family}.add({c.constant(list(f[2]))}, {variables!r}, {pyname})")
+    out.emit(f"{family}.add({c.constant(patterns)}, {variables!r}, {pyname})")
     return family
+
+
+def call_patterns(c, p, calls):
+    """`p` with each call pattern, `(checking 15 x)`, replaced by a FunctionPattern (the
+    original treats a pattern whose head is a function or an instruction as a test)."""
+    if not is_form(p) or is_dict_literal(p) or not p:
+        return p
+    if is_call(c, p):
+        marker = FunctionPattern(call_argument(c, p), None, source_text(p))
+        calls.append((marker, p))
+        return marker
+    return Form([call_patterns(c, x, calls) for x in p], p.file, p.line, p.kind)
+
+
+def is_call(c, p):
+    name = str(p[0]) if is_form(p) and p and is_symbol(p[0]) else None
+    if name is None or name in TYPE_PATTERNS or name in c.data_names or name in ("$", "quote"):
+        return False
+    return c.user_defined(name) or lookup(name) is not None or name in FORMS
+
+
+def call_argument(c, p):
+    """The variable a call pattern binds: its last argument, the argument of a call pattern
+    in last place, or else the last atom among its arguments."""
+    last = p[-1]
+    if is_call(c, last):
+        return call_argument(c, last)
+    for x in [last] + list(p[-2:0:-1]):
+        if is_symbol(x):
+            return x
+    raise LispError("Error: Missing argument in defpat/defpred/defprol function", str(p[0]), None,
+                    form_line(p))
 
 
 def pattern_variables(patterns, data_names):
@@ -52,7 +93,9 @@ def pattern_variables(patterns, data_names):
     found = []
 
     def walk(p, head=False):
-        if is_symbol(p):
+        if isinstance(p, FunctionPattern):
+            walk(p.argument)
+        elif is_symbol(p):
             name = str(p)
             if name != "$" and not (head and (name in TYPE_PATTERNS or name in data_names)) \
                     and name not in found:
@@ -91,9 +134,16 @@ def data(c, f, scope, out):
                             form_line(f))
         name = str(spec[0])
         c.declare_data(name, group)
-        fields = [None if x is None else str(x) for x in spec[1:]]
+        fields = [field_type(x) for x in spec[1:]]
         out.emit(f"_rt_G[{mangle(name)!r}] = _rt_data_type({name!r}, {fields!r}, {group!r})")
     return "_rt_EMPTY"
+
+
+def field_type(x):
+    """A data@ field: None (any value), a type name, or the data type `(Point _ _)` names."""
+    if is_form(x) and x and is_symbol(x[0]):
+        return str(x[0])
+    return None if x is None else str(x)
 
 
 @form("flip", args=(1, 1), signature="(flip (f a b ...))",
