@@ -215,7 +215,7 @@ def test_push_variants():
     assert call("push", [1, 2], 3, 4) == [1, 2, 3, 4]
     assert call("pushlast", [2], 3, 4) == [2, 3, 4]
     assert call("push", "abc", "d") == "abcd"
-    assert call("pushtrue", [], 1, None, 2, [], 3, 0) == [1, 2, 3]
+    assert call("pushtrue", [], 1, None, 2, [], 3, 0) == [1, 2, 3, 0]
     with pytest.raises(LispError, match="cannot push in this kind of elements"):
         call("push", None, 1)
 

@@ -371,10 +371,12 @@ def pushfirst(c, v, *more):
 
 @builtin("pushtrue")
 def pushtrue(c, v, *more):
-    """`push` of the values that are true (not nil, 0, "" or empty); returns the list."""
+    """`push` of the values that are not nil, false or an empty list; returns the list.
+
+    0, "" and {} are pushed, as in the original."""
     front = isinstance(c, LList)
     for x in (v, *more):
-        if truthy(x):
+        if not (x is None or x is False or (isinstance(x, (list, TypedArray)) and not len(x))):
             c = _push_one(c, x, front, "pushtrue")
     return c
 
