@@ -20,12 +20,23 @@ from . import __version__
 from .compiler import Compiler
 from .errors import LispError
 from .patterns import DataType, PatternFunction
-from .reader import read
+from .reader import Form, read
 from .registry import REGISTRY, load_library
 from .runtime import MISSING, helpers, mangle
-from .values import AMBIGUOUS_TRUTH
+from .values import AMBIGUOUS_TRUTH, Symbol
 
 import lispe.builtins  # noqa: F401  (registers the core library)
+
+# Top-level forms the original runs while it reads the program: they leave no value, so a
+# program ending with them gives the value of the form before them (nil if none).
+DEFINITIONS = frozenset(("defun", "defmacro", "defpat", "defpred", "defprol", "dethread",
+                         "data@", "class@", "defclass", "defspace"))
+
+
+def is_definition(form):
+    return isinstance(form, Form) and bool(form) and type(form[0]) is Symbol \
+        and str(form[0]) in DEFINITIONS
+
 
 RECURSION_LIMIT = 20000  # deep LispE recursion; the `lispe` command also gives it a big stack
 
@@ -81,7 +92,9 @@ class Lisp:
             raise LispError("Error: expression nested too deeply", None, file) from None
         value = None
         for form in forms:
-            value = self.run_form(form, file)
+            result = self.run_form(form, file)
+            if not is_definition(form):
+                value = result
         return value
 
     def run_form(self, form, file=None):
