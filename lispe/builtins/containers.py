@@ -15,7 +15,7 @@ import itertools
 from ..errors import LispError
 from ..printer import to_string
 from ..registry import builtin
-from ..values import Integers, LList, Pair, TypedArray, protocol
+from ..values import Integers, LList, Pair, Strings, TypedArray, protocol
 from ._common import OUT_OF_BOUNDS, SEQUENCES, check_int, type_error
 from .compare import equal
 from .dictionaries import dict_key
@@ -268,6 +268,20 @@ def in_(c, x):
         return any(equal(v, x) for v in c)
 
 
+def matcher(c):
+    """The element test of find, findall and count: a typed list reads the value its way,
+    as `=` does; in a list, a number matches only a number and a string only a string."""
+    return equal if isinstance(c, (array.array, Strings)) else element_is
+
+
+def element_is(e, x):
+    if type(e) in (int, float):
+        return type(x) in (int, float) and e == x
+    if type(e) is str:
+        return type(x) is str and e == x
+    return equal(e, x)
+
+
 def _positions(c, x, start=0):
     """Every index of x in c from start on (non-overlapping for substrings; the keys for a
     dictionary); nothing for a value that is not a container."""
@@ -279,7 +293,8 @@ def _positions(c, x, start=0):
             pos = c.find(x, pos + len(x))
         return found
     if isinstance(c, SEQUENCES):
-        return [i for i, e in enumerate(c) if i >= start and equal(e, x)]
+        same = matcher(c)
+        return [i for i, e in enumerate(c) if i >= start and same(e, x)]
     if isinstance(c, dict):
         return [k for k, v in c.items() if equal(v, x)]
     return []
@@ -297,8 +312,9 @@ def find(c, x, start=None):
         pos = c.find(x if isinstance(x, str) else to_string(x), begin)
         return None if pos < 0 else pos
     if isinstance(c, SEQUENCES):
+        same = matcher(c)
         for i in range(begin if begin >= 0 else max(0, len(c) + begin), len(c)):
-            if equal(c[i], x):
+            if same(c[i], x):
                 return i
         return None
     found = _positions(c, x)
