@@ -9,6 +9,7 @@
   builtin, or a quoted name such as `'+` or `'my-function`.
 """
 
+import array
 import copy
 import itertools
 import sys
@@ -103,7 +104,7 @@ def helpers(interp):
         "_rt_now_ms": lambda: time.perf_counter() * 1000.0,
         "_rt_use": interp.use, "_rt_load": interp.load, "_rt_eval": interp.eval_value,
         "_rt_EMPTY": EMPTY, "_rt_FAILED": FAILED, "_rt_pattern_family": interp.pattern_family,
-        "_rt_data_type": interp.data_type, "_rt_text": text_of, "_rt_callable": to_callable, "_rt_fast": {},
+        "_rt_data_type": interp.data_type, "_rt_text": text_of, "_rt_callable": to_callable, "_rt_unpack": unpack, "_rt_fast": {},
         "_rt_thread_function": thread_function, "_rt_enter_threadspace": threads.enter_threadspace,
         "_rt_leave_threadspace": threads.leave_threadspace, "_rt_set_shared": threads.set_shared,
         "_rt_shared_value": threads.shared_value, "_rt_lock_for": threads.lock_for,
@@ -122,6 +123,13 @@ def thread_function(name, function):
     start.lispe_kind = "thread_"
     start.lispe_source = getattr(function, "lispe_source", name)
     return start
+
+
+def unpack(value, count):
+    """The values `(setq (a b ...) value)` binds: a list of exactly `count` elements."""
+    if not isinstance(value, (list, array.array)) or len(value) != count:
+        raise LispError("Error: a list of variable should have the same size as its value.")
+    return list(value)
 
 
 def text_of(value):

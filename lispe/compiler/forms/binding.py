@@ -28,18 +28,37 @@ def target(f, constants=()):
 
 
 def first_name(f):
+    """The names setq binds: its variable, or each variable of `(setq (a b ...) value)`."""
+    if len(f) > 1 and is_form(f[1]):
+        return [str(x) for x in f[1] if is_symbol(x)]
     return [str(f[1])] if len(f) > 1 and is_symbol(f[1]) else []
 
 
 @form("setq", args=(2, 2), signature="(setq name value)", binds=first_name, always=None,
       doc="Bind name in the current frame; returns true.")
 def setq(c, f, scope, out):
+    if is_form(f[1]) and f[1]:
+        return setq_list(c, f, scope, out)
     name = target(f, c.constants)
     c.check_assignable(name, f, variable=True)
     value = c.expr(f[2], scope, out)
     if scope.kind == "module" and not scope.is_local(name):
         c.functions.discard(name)
     c.assign(name, value, scope, out)
+    return "True"
+
+
+def setq_list(c, f, scope, out):
+    """`(setq (a b ...) value)`: each variable takes the element of the list in its place."""
+    names = [target(make_form([f[0], x], form_line(f)), c.constants) for x in f[1]]
+    for name in names:
+        c.check_assignable(name, f, variable=True)
+    values = c.temp()
+    out.emit(f"{values} = _rt_unpack({c.expr(f[2], scope, out)}, {len(names)})")
+    for i, name in enumerate(names):
+        if scope.kind == "module" and not scope.is_local(name):
+            c.functions.discard(name)
+        c.assign(name, f"{values}[{i}]", scope, out)
     return "True"
 
 
