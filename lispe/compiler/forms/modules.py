@@ -4,7 +4,7 @@ fail with an error that says why."""
 
 from ...errors import LispError
 from ...values import Symbol
-from ..syntax import form_line, make_form
+from ..syntax import form_line, is_symbol, make_form
 from ..table import form
 
 
@@ -28,7 +28,13 @@ def use(c, f, scope, out):
 @form("load", args=(1, 2), signature="(load path (space))", always=None,
       doc="Run a LispE file in the global frame; its last value.")
 def load(c, f, scope, out):
-    return f"_rt_load({', '.join(c.args(f[1:], scope, out))})"
+    """The space name is not evaluated: `(load path truc)` loads into the space truc."""
+    path = c.expr(f[1], scope, out)
+    if len(f) == 2:
+        return f"_rt_load({path})"
+    if not is_symbol(f[2]):
+        raise LispError("Error: Cannot use this label to define a space", "load", None, form_line(f))
+    return f"_rt_load({path}, {str(f[2])!r})"
 
 
 @form("eval", args=(1, 1), signature="(eval code)", always=None,
