@@ -9,11 +9,13 @@ returns the text.
 import array
 import collections.abc
 import math
+import threading
 
 from .values import Symbol, Pair, LispSet, LList
 
 _CLASS_PRINTERS = {}   # class -> fn
 _PRINTERS = []         # (predicate, fn)
+_printing = threading.local()   # per thread: the ids of the lists being printed
 
 
 def register_printer(kind, fn):
@@ -59,6 +61,22 @@ def _custom(value):
     return None
 
 
+def _list_text(value):
+    """A list's printed form; a list met again inside itself prints as `...`, as in the
+    original (`(push a b) (push b a)` makes `a` print as `(1 2 3 (10 20 30 ...))`)."""
+    active = getattr(_printing, "lists", None)
+    if active is None:
+        active = _printing.lists = set()
+    key = id(value)
+    if key in active:
+        return "..."
+    active.add(key)
+    try:
+        return "(" + " ".join(to_string(x, True) for x in value) + ")"
+    finally:
+        active.discard(key)
+
+
 def to_string(value, nested=False):
     """The printed form of any LispE value."""
     if value is None or value is False:
@@ -74,8 +92,10 @@ def to_string(value, nested=False):
         return str(value)
     if t is str:
         return quote_string(value) if nested else value
-    if isinstance(value, (list, array.array, LList)):
+    if isinstance(value, array.array):
         return "(" + " ".join(to_string(x, True) for x in value) + ")"
+    if isinstance(value, (list, LList)):
+        return _list_text(value)
     if isinstance(value, dict):
         keys = _sorted_keys(value)
         return "{" + " ".join(f"{_key_text(k)}:{to_string(value[k], True)}" for k in keys) + "}"
