@@ -90,6 +90,8 @@ class Lisp:
             self.compiler.prescan(forms)
         except RecursionError:
             raise LispError("Error: expression nested too deeply", None, file) from None
+        except LispError as e:
+            raise self.as_error(e, file) from None
         value = None
         for form in forms:
             result = self.run_form(form, file)

@@ -316,3 +316,12 @@ ARITIES = {
     '⍳': '1+',
     '⍳0': '1+',
 }
+
+# The instructions left out of ARITIES: with them, every name of the original's instruction table.
+UNLISTED = frozenset(("%__void__%", "f_debug", "fclose", "fgetchars", "fopen", "fputchars",
+                      "fseek", "fsize", "ftell"))
+
+
+def is_instruction(name):
+    """Is `name` an instruction of the original (not a library function such as `cosine`)?"""
+    return name in ARITIES or name in UNLISTED

@@ -21,7 +21,7 @@ from ..errors import LispError
 from ..registry import lookup
 from ..runtime import mangle
 from ..values import Symbol
-from .arities import ARITIES
+from .arities import ARITIES, is_instruction
 from .scoping import Scope, assigned_names, bound_names, head_name, unset_reads
 from .syntax import class_parts, form_line, is_dict_literal, is_form, is_symbol, make_form, source_text, substitute
 from .table import FORMS, check_args
@@ -70,6 +70,9 @@ class Compiler:
         for form in forms:
             self.check_arities(form)
             head = head_name(form, None)
+            if head in ("defun", "defpat", "defpred", "defprol", "dethread") and len(form) > 1 \
+                    and is_symbol(form[1]):
+                self.check_assignable(str(form[1]), form)   # refused before anything runs
             if head in ("defpat", "defpred", "defprol", "dethread") and len(form) > 1 \
                     and is_symbol(form[1]):
                 self.functions.add(str(form[1]))
@@ -583,9 +586,15 @@ class Compiler:
         DECISIONS.md 1): calls `(size x)` still reach the builtin."""
         entry = lookup(name)
         core = entry is not None and entry.library == "core"
-        if name in ("nil", "true") or (core and (entry.special or not variable)):
-            raise LispError(f"Error: '{name}' is a keyword and cannot be assigned", name, None,
-                            form_line(form))
+        if not (name in ("nil", "true") or (core and (entry.special or not variable))):
+            return
+        if variable:
+            message = f"Error: Invalid variable name: '{name}' (keyword)"
+        elif name in ("nil", "true") or entry.special or is_instruction(name):
+            message = f"Error: '{name}' is a reserved keyword."
+        else:
+            message = f"Error: Function '{name}' already declared"   # a library function
+        raise LispError(message, name, None, form_line(form))
 
     # assignment -------------------------------------------------------------------------
     def assign(self, name, value, scope, out, where="local"):

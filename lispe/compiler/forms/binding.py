@@ -19,7 +19,7 @@ def target(f, constants=()):
         raise LispError(f"Error: '{f[0]}' needs a variable name", str(f[0]), None, form_line(f))
     name = str(f[1])
     if name in ("nil", "true"):
-        raise LispError(f"Error: '{name}' is a keyword and cannot be assigned", str(f[0]), None,
+        raise LispError(f"Error: Invalid variable name: '{name}' (keyword)", str(f[0]), None,
                         form_line(f))
     if name in constants:
         raise LispError(f"Error: '{name}' is a constant value", str(f[0]), getattr(f, "file", None),
