@@ -246,7 +246,7 @@ class Lisp:
 
     def arity_message(self, exc):
         """Spec §16.2 wording for a call of a LispE function with the wrong argument count."""
-        m = re.match(r"(?:[\w.<>]*\.)?(\w+)\(\) (takes|missing)", str(exc))
+        m = re.match(r"(?:\S*\.<locals>\.)?(\S+?)\(\) (takes|missing)", str(exc))
         signature = None
         for unit in list(self.units.values()) if m else ():
             signature = unit.signatures.get(m.group(1), signature)
@@ -310,11 +310,11 @@ _BUILTIN_CODES = {}
 
 
 def builtin_named(python_name):
-    """The registry entry of the builtin whose Python function is called `python_name`."""
+    """The registry entry of the builtin whose Python function is called `python_name` (each
+    registered function is given its LispE name as qualified name: registry._own_code)."""
     for entry in REGISTRY.values():
         func = entry.func
-        if not entry.special and python_name in (getattr(func, "__name__", None),
-                                                 getattr(getattr(func, "__code__", None), "co_name", None)):
+        if not entry.special and getattr(func, "__qualname__", None) == python_name:
             return entry
     return None
 

@@ -131,13 +131,15 @@ _CODES = {}   # code object -> the LispE name it identifies
 
 
 def _own_code(func, name):
-    """Give `func` a code object that no other registered function has, named `name`."""
+    """Give `func` a code object that no other registered function has, named `name`, and
+    `name` as its qualified name (the one Python's argument-count errors show)."""
     code = getattr(func, "__code__", None)
     if code is None:
         return
     if _CODES.get(code, name) != name:
         code = func.__code__ = code.replace(co_name=name, co_qualname=name)
     _CODES[code] = name
+    func.__qualname__ = name
 
 
 def backend_message(error):
