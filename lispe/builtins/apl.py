@@ -185,7 +185,7 @@ def _function(f, fname):
     return to_callable(f)
 
 
-@builtin("°")
+@builtin("°", aliases=("outer",))
 def outer(f, a, b):
     """Outer product: the matrix of (f x y) for every x of a and y of b."""
     if not isinstance(a, _SEQUENCES) or not isinstance(b, _SEQUENCES):
@@ -202,7 +202,7 @@ def _reduce_with(fn, values):
     return total
 
 
-@builtin(".", signature="(. f g a b)")
+@builtin(".", signature="(. f g a b)", aliases=("inner",))
 def inner(f, g, a, b):
     """Inner product: (. '+ '* a b) is the dot product of two lists, the matrix product of
     two matrices (f reduces what g combines)."""

@@ -665,7 +665,7 @@ def _sequence(c, fname, what="a list"):
     return c
 
 
-@builtin("slice")
+@builtin("slice", aliases=("cutlist",))
 def slice_(c, n):
     """c cut in consecutive pieces of n elements: (slice '(1 2 3 4 5) 2) is ((1 2) (3 4) (5))."""
     size = check_int(n, "slice", "a positive size")

@@ -270,7 +270,7 @@ INFIX_OPERATORS = frozenset(("+", "-", "*", "/", "%", "^^", "**", "&", "|", "^",
 INFIX_LOW = frozenset(("+", "-", "and", "or", "xor"))   # these go above the operators before them
 
 
-@form("infix", args=(1, None), signature="(infix a op b op c...)",
+@form("infix", "§", "•", "/\\", args=(1, None), signature="(infix a op b op c...)",
       doc="An arithmetic expression in infix notation: (infix 2 + 3 * 4) is 14.")
 def infix(c, f, scope, out):
     return c.expr(infix_form(list(f[1:]), form_line(f)), scope, out)
