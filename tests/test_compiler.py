@@ -294,7 +294,7 @@ def test_a_field_hides_a_library_function_of_the_same_name_in_methods():
 def test_unbound_names_suggest_close_names():
     with pytest.raises(LispError) as error:
         Lisp().eval("(setq counter 1) (println countr)")
-    assert error.value.message == "Error: Unbound atom: 'countr' (did you mean: counter, count?)"
+    assert error.value.message == "Error: Unbound atom: 'countr' (did you mean: counter, count, outer?)"
 
 
 def test_user_function_arity_errors_say_expected_and_given():
