@@ -21,7 +21,7 @@ from .compiler import Compiler
 from .errors import LispError
 from .patterns import DataType, PatternFunction
 from .reader import Form, read
-from .registry import REGISTRY, load_library
+from .registry import REGISTRY, load_library, lookup
 from .runtime import MISSING, helpers, mangle
 from .values import AMBIGUOUS_TRUTH, Symbol
 
@@ -184,7 +184,7 @@ class Lisp:
         try:
             return self.globals[key]
         except KeyError:
-            entry = REGISTRY.get(name)
+            entry = lookup(name)
             if entry is not None and not entry.special and self.visible(entry):
                 return entry.func
             if entry is not None and not entry.special:
@@ -276,7 +276,7 @@ class Lisp:
         loaded builtin (whose argument count is checked here, as the compiler does)."""
         value = self.globals.get(mangle(name), MISSING)
         if value is MISSING:
-            entry = REGISTRY.get(name)
+            entry = lookup(name)
             if entry is not None and entry.special:
                 raise LispError(f"Error: '{name}' is a special form, not a function: use eval", name)
             value = self.global_value(mangle(name), name)

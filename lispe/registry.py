@@ -113,18 +113,35 @@ def builtin(name, library="core", signature=None, doc=None, aliases=(), arity=No
     def register(func):
         if errors is not None:
             func = reporting_errors(func, name, errors)
-        _own_code(func, name)
-        low, high = arity if arity is not None else _arity(func)
-        text = doc or (inspect.getdoc(func) or "").strip().split("\n")[0]
-        entry = Entry(name, func, library, signature or _signature(name, func), text,
-                      tuple(aliases), low, high, special, (name, *aliases))
+        entry = make_entry(name, func, library, signature, doc, aliases, arity, special)
         for n in entry.names:
             REGISTRY[n] = entry
-        if not special:
-            func.lispe_name = name
         return func
 
     return register
+
+
+def make_entry(name, func, library="core", signature=None, doc=None, aliases=(), arity=None,
+               special=False):
+    """The Entry of `func` under `name` (not yet in the registry)."""
+    _own_code(func, name)
+    low, high = arity if arity is not None else _arity(func)
+    text = doc or (inspect.getdoc(func) or "").strip().split("\n")[0]
+    if not special:
+        func.lispe_name = name
+    return Entry(name, func, library, signature or _signature(name, func), text,
+                 tuple(aliases), low, high, special, (name, *aliases))
+
+
+_FAMILIES = []   # (compiled pattern, factory): names that exist without being listed
+_MADE = {}       # name -> Entry made by a family's factory
+
+
+def name_family(pattern, factory):
+    """Every name matching `pattern` (a compiled regular expression) is a function that
+    `factory(name)` makes, as an Entry, the first time the name is looked up: the original's
+    c[ad]+r compositions are such a family.  The names stay out of the listed registry."""
+    _FAMILIES.append((pattern, factory))
 
 
 _CODES = {}   # code object -> the LispE name it identifies
@@ -191,8 +208,15 @@ def import_all_libraries():
 
 
 def lookup(name):
-    """The Entry registered under `name` or None."""
-    return REGISTRY.get(name)
+    """The Entry registered under `name` (or made for it by a name family), or None."""
+    entry = REGISTRY.get(name)
+    if entry is None and isinstance(name, str):
+        entry = _MADE.get(name)
+        if entry is None:
+            factory = next((f for p, f in _FAMILIES if p.fullmatch(name)), None)
+            if factory is not None:
+                entry = _MADE[name] = factory(name)
+    return entry
 
 
 def entries():

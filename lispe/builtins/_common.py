@@ -5,6 +5,7 @@ what it was given (DECISIONS.md 4), e.g. `Error: size expects a container, got i
 """
 
 import array
+import math
 import re
 
 from ..errors import LispError
@@ -42,6 +43,14 @@ def check_int(value, fname, what="an integer"):
         if isinstance(item, int) or (isinstance(item, float) and item.is_integer()):
             return int(item)
     raise type_error(fname, what, value)
+
+
+def check_index(value, fname):
+    """`value` as a list index: a float is truncated, as in the original (`(@ l 2.5)` is
+    `(@ l 2)`); anything else must be an integer."""
+    if type(value) is float and math.isfinite(value):
+        return int(value)
+    return check_int(value, fname, "an integer index")
 
 
 def check_str(value, fname, what="a string"):

@@ -11,12 +11,13 @@ strictly between the delimiters.  Building and modifying containers is in `lists
 
 import array
 import itertools
+import re
 
 from ..errors import LispError
 from ..printer import to_string
-from ..registry import builtin
+from ..registry import builtin, make_entry, name_family
 from ..values import Integers, LList, Pair, Strings, TypedArray, protocol
-from ._common import OUT_OF_BOUNDS, SEQUENCES, check_int, type_error
+from ._common import OUT_OF_BOUNDS, SEQUENCES, check_index, check_int, type_error
 from .compare import equal
 from .dictionaries import dict_key
 from .matrices import Matrix, Tensor
@@ -36,7 +37,7 @@ def at_one(c, k):
             raise LispError(OUT_OF_BOUNDS) from None
         except TypeError:
             if isinstance(k, (int, float)) and not isinstance(k, bool):
-                return at_one(c, check_int(k, "@", "an integer index"))
+                return at_one(c, check_index(k, "@"))
             raise type_error("@", "an integer index", k) from None
     if isinstance(c, dict):
         value = c.get(dict_key(c, k, "@"), _MISSING)
@@ -77,12 +78,12 @@ def set_one(c, k, v):
     """Store `v` at index/key `k` of `c` (a list index must exist)."""
     if isinstance(c, (list, LList)):
         try:
-            c[check_int(k, "set@", "an integer index")] = v
+            c[check_index(k, "set@")] = v
         except IndexError:
             raise LispError(OUT_OF_BOUNDS) from None
     elif isinstance(c, TypedArray):
         try:
-            c[check_int(k, "set@", "an integer index")] = type(c).convert(v)
+            c[check_index(k, "set@")] = type(c).convert(v)
         except IndexError:
             raise LispError(OUT_OF_BOUNDS) from None
         except (TypeError, ValueError, OverflowError):
@@ -222,11 +223,18 @@ def _composition(letters):
     return c_r
 
 
+def _composition_doc(name):
+    return f"Composition of car/cdr: `({name} l)` is " + \
+        "".join(f"(c{x}r " for x in name[1:-1]) + "l" + ")" * (len(name) - 2) + "."
+
+
 for _letters in ("aa", "ad", "da", "dd", "aaa", "aad", "ada", "add", "daa", "dad", "dda", "ddd"):
     _name = f"c{_letters}r"
-    _doc = f"Composition of car/cdr: `({_name} l)` is " + \
-        "".join(f"(c{x}r " for x in _letters) + "l" + ")" * len(_letters) + "."
-    builtin(_name, doc=_doc, signature=f"({_name} l)")(_composition(_letters))
+    builtin(_name, doc=_composition_doc(_name), signature=f"({_name} l)")(_composition(_letters))
+
+# longer compositions (cadddr...) exist too, as in the original's reader
+name_family(re.compile("c[ad]{4,}r"), lambda name: make_entry(
+    name, _composition(name[1:-1]), doc=_composition_doc(name), signature=f"({name} l)"))
 
 
 @builtin("last")

@@ -93,6 +93,8 @@ def setqi(c, f, scope, out):
 @form(*AUGMENTED, args=(2, None), signature="(+= name value...)", always=None,
       doc="Update a variable in place: (+= x 1) is (setq x (+ x 1)) where x is found.")
 def augmented(c, f, scope, out):
+    if is_form(f[1]) and len(f[1]) >= 3 and is_symbol(f[1][0]) and str(f[1][0]) in ("@", "at"):
+        return augmented_place(c, f, scope, out)
     name = target(f, c.constants)
     op = Symbol(AUGMENTED[str(f[0])])
     current = c.variable(f[1], scope, out)
@@ -112,6 +114,21 @@ def augmented(c, f, scope, out):
     else:
         c.assign(name, value, scope, out, "global")
     return value
+
+
+def augmented_place(c, f, scope, out):
+    """`(+= (@ c k...) v)`: the element at the keys is updated in place; its new value."""
+    at, set_at = c.builtin_ref(lookup("@")), c.builtin_ref(lookup("set@"))
+    container, *keys = [c.value_in_temp(c.expr(x, scope, out), out) for x in f[1][1:]]
+    holder = c.temp()
+    out.emit(f"{holder} = {at}({', '.join([container] + keys[:-1])})" if len(keys) > 1
+             else f"{holder} = {container}")
+    values = [c.expr(v, scope, out) for v in f[2:]]
+    op = c.builtin_ref(lookup(AUGMENTED[str(f[0])]))
+    result = c.temp()
+    out.emit(f"{result} = {op}({at}({holder}, {keys[-1]}), {', '.join(values)})")
+    out.emit(f"{set_at}({holder}, {keys[-1]}, {result})")
+    return result
 
 
 def augmented_inline(c, op, current, value_form, scope, out):

@@ -1,0 +1,16 @@
+; (+= (@ c k...) v) updates an element in place; a float index is truncated; c[ad]+r
+; compositions of any length exist.
+(setq grid (list (list 1 2) (list 3 4)))
+(+= (@ grid 1 0) 10)
+(*= (@ grid 0 1) 5)
+(println grid)
+(setq counts {"a":1})
+(println (+= (@ counts "a") 2 3) counts)
+(setq v (integers 1 2 3))
+(-= (@ v -1) 1)
+(println v)
+(setq l '(10 20 30 40 50))
+(println (@ l 2.7) (@ l -1.5) (@ "abcd" 1.5))
+(set@ l 0.9 99)
+(println l)
+(println (cadddr l) (caddddr l) (cddddr l) (map 'cadddr '((1 2 3 4) (5 6 7 8))))
