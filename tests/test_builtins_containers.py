@@ -89,7 +89,7 @@ def test_extract_variants():
     assert call("@@", "hello world", 0, 5) == "hello"
     assert call("extract", [1, 2, 3, 4], 2) == 3
     assert call("@@", "x<tag>y", "<", ">") == "tag"
-    assert call("@@", "key=value", "=") == "value"
+    assert call("@@", "key=value", "=") == "v"      # one bound: one character, as in the reference
     assert call("@@", "abc", "[", "]") == ""
     r = call("@@", Integers([1, 2, 3]), 1, 0)
     assert type(r) is Integers and list(r) == [2, 3]

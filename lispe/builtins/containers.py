@@ -15,7 +15,7 @@ import re
 
 from ..errors import LispError
 from ..printer import to_string
-from ..registry import builtin, make_entry, name_family
+from ..registry import builtin, lookup, make_entry, name_family
 from ..values import Integers, LList, Pair, Strings, TypedArray, protocol
 from ._common import OUT_OF_BOUNDS, SEQUENCES, check_index, check_int, type_error
 from .compare import equal
@@ -136,31 +136,31 @@ def _slice(c, begin, end):
     return c[begin:end]
 
 
-@builtin("@@", aliases=("extract",))
-def extract(container, start, end=None):
-    """Sub-list or substring [start, end); end <= 0 counts from the end; no end: one element."""
+@builtin("@@", aliases=("extract",), signature="(@@ container start (end))")
+def extract(container, start, *rest):
+    """Sub-list or substring [start, end); end <= 0 counts from the end; no end: one element.
+    In a string, start and end may be delimiters: `"s"` (excluded), `+ "s"` (kept), `- "s"`
+    (its last occurrence), and a final `-` reaches the end."""
     c = container
+    bounds = _bounds((start, *rest))
+    if isinstance(c, str) and any(kind or isinstance(v, str) for kind, v in bounds):
+        return _extract_text(c, bounds)
+    if len(bounds) > 2 or any(kind for kind, _ in bounds):
+        raise LispError("Error: Wrong number of arguments for: '@@'", "@@")
+    end = rest[0] if rest else None
     if not isinstance(c, _INDEXED):
         fn = protocol("extract", c)
         if fn is None:
             raise type_error("@@", "a list or a string", c)
         return fn(c, start, end)
     n = len(c)
-    if isinstance(start, str) and isinstance(c, str):
-        pos = c.find(start)
-        if pos < 0:
-            return ""
-        begin = pos + len(start)
-        if end is None:
-            return c[begin:]
-    else:
-        begin = check_int(start, "@@", "an integer or a string delimiter")
-        if begin < 0:
-            begin += n
-        if end is None:
-            if not 0 <= begin < n:
-                raise LispError(OUT_OF_BOUNDS)
-            return c[begin]
+    begin = check_int(start, "@@", "an integer or a string delimiter")
+    if begin < 0:
+        begin += n
+    if end is None:
+        if not 0 <= begin < n:
+            raise LispError(OUT_OF_BOUNDS)
+        return c[begin]
     if isinstance(end, str) and isinstance(c, str):
         stop = c.find(end, max(begin, 0))
         if stop < 0:
@@ -173,6 +173,55 @@ def extract(container, start, end=None):
     if begin < 0 or begin >= n or stop <= begin:
         return _slice(c, 0, 0)
     return _slice(c, begin, stop)
+
+
+def _bounds(args):
+    """The (marker, value) bounds of an extraction: `+` and `-` (which arrive as the
+    functions those names denote) mark the delimiter after them; a final `-` is ("end", None)."""
+    plus, minus = lookup("+").func, lookup("-").func
+    found, i = [], 0
+    while i < len(args):
+        kind = "+" if args[i] is plus else "-" if args[i] is minus else None
+        if kind is None:
+            found.append((None, args[i]))
+        elif i + 1 < len(args):
+            found.append((kind, args[i + 1]))
+            i += 1
+        else:
+            found.append(("end", None))
+        i += 1
+    return found
+
+
+def _extract_text(text, bounds):
+    """A substring between delimiters, as the original's string extraction computes it."""
+    (kind, value), n = bounds[0], len(text)
+    kept = -1                       # the length of a start delimiter that is kept
+    if isinstance(value, str):
+        begin = text.rfind(value) if kind == "-" else text.find(value)
+        if begin < 0:
+            return ""
+        kept = len(value) if kind == "+" else 0
+        begin += 0 if kind == "+" else len(value)
+    else:
+        begin = check_int(value, "@@", "an integer or a string delimiter")
+        begin += n if begin < 0 else 0
+    if not 0 <= begin < n:
+        return ""
+    if len(bounds) == 1:
+        return text[begin]
+    kind, value = bounds[1]
+    if kind == "end":
+        stop = n
+    elif isinstance(value, str):
+        stop = text.rfind(value) if kind == "-" else text.find(value, begin + max(kept, 0))
+        if stop < 0:
+            return ""
+        stop += len(value) if kind == "+" else 0
+    else:
+        stop = check_int(value, "@@", "an integer or a string delimiter")
+        stop = stop + begin + kept if kept != -1 and stop > 0 else stop + n if stop <= 0 else stop
+    return text[begin:min(stop, n)] if stop > begin else ""
 
 
 def _cannot(fname, c):
