@@ -15,6 +15,7 @@ from .values import Symbol
 
 CONSTANTS = {"nil": None, "false": None, "_": None, "fail_": None, "true": True}
 DELIMITERS = set("()[]{}\"`;'")
+OPERATOR_CHARS = set("¬§•°%@=!+-*/^<>~,&|#?\\$")   # the reference tokenizer's %o class
 NUMBER = re.compile(r"[+-]?(0x[0-9a-fA-F]+|0b[01]+|\d+(\.\d+)?([eE][+-]?\d+)?|\d+\.)\Z")
 
 
@@ -49,8 +50,6 @@ class Reader:
     """Reads all forms of one source text."""
 
     def __init__(self, text, file=None):
-        if text.startswith("#!"):
-            text = "\n" + text.split("\n", 1)[1] if "\n" in text else ""
         self.text = text
         self.file = file
         self.pos = 0
@@ -71,7 +70,7 @@ class Reader:
                 self.pos += 1
             elif c in " \t\r\f\v":
                 self.pos += 1
-            elif c == ";":
+            elif c == ";" or (c == "#" and text.startswith("#!", self.pos)):   # #! as in the reference
                 if text.startswith(";;", self.pos):
                     end = text.find(";;", self.pos + 2)
                     end = n if end < 0 else end + 2
@@ -198,14 +197,28 @@ class Reader:
             pos += 1
         if pos == start:  # a lone delimiter we do not read as a form
             raise self.error(f"unexpected character '{text[pos]}'")
-        self.pos = pos
         token = text[start:pos]
         number = parse_number(token)
         if number is not None:
+            self.pos = pos
             return number
+        token = token[:operator_prefix(token) or len(token)]
+        self.pos = start + len(token)
         if token in CONSTANTS:
             return CONSTANTS[token]
         return Symbol(token)
+
+
+def operator_prefix(token):
+    """The length of the run of operator characters that the reference reads as a token of
+    its own when a letter follows (`+dr` is `+ dr`, `@i` is `@ i`, `!map` is `! map`), else 0.
+    `$name` and `#name` stay whole, as there."""
+    k = 0
+    while k < len(token) and token[k] in OPERATOR_CHARS:
+        k += 1
+    if k == 0 or k == len(token) or not (token[k].isalpha() or token[k] == "_"):
+        return 0
+    return 0 if k == 1 and token[0] in "$#" else k
 
 
 def compose_dots(items):

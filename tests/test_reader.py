@@ -32,7 +32,7 @@ def test_quote():
 
 
 def test_comments():
-    assert read("1 ; line\n2 ;; block\n 3 ;; 4\n#!x") == [1, 2, 4, S("#!x")]
+    assert read("1 ; line\n2 ;; block\n 3 ;; 4\n#!x") == [1, 2, 4]    # #! comments anywhere
     assert read("#!/usr/bin/env lispe\n5") == [5]
 
 
