@@ -145,9 +145,11 @@ def extract(container, start, *rest):
     bounds = _bounds((start, *rest))
     if isinstance(c, str) and any(kind or isinstance(v, str) for kind, v in bounds):
         return _extract_text(c, bounds)
+    if bounds[1:] == [("end", None)]:
+        bounds[1] = (None, 0)                       # (@@ l 1 -): up to the end
     if len(bounds) > 2 or any(kind for kind, _ in bounds):
         raise LispError("Error: Wrong number of arguments for: '@@'", "@@")
-    end = rest[0] if rest else None
+    end = bounds[1][1] if len(bounds) > 1 else None
     if not isinstance(c, _INDEXED):
         fn = protocol("extract", c)
         if fn is None:

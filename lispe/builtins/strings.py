@@ -15,7 +15,7 @@ import re
 from ..errors import LispError
 from ..printer import to_string
 from ..registry import builtin
-from ..values import Floats, Integers, LispSet, Numbers, Shorts, Strings, register_type_name
+from ..values import Floats, Integers, LispSet, Numbers, Pair, Shorts, Strings, register_type_name
 from ._common import SEQUENCES, as_number, check_int, type_error
 
 
@@ -140,6 +140,8 @@ def join(elements, sep=None):
     """The printed forms of the elements joined with sep (default "")."""
     if isinstance(elements, LispSet):
         elements = sorted(elements, key=lambda x: (type(x).__name__, x))   # as sets print
+    elif isinstance(elements, Pair):
+        elements = (elements.car, elements.cdr)          # (cons "1" "2") joins as "12"
     elif not isinstance(elements, SEQUENCES):
         raise LispError("Error: 'join' can only be used for lists", "join")
     glue = "" if sep is None else text(sep)
