@@ -26,6 +26,7 @@ def loop_body(c, forms, scope, out, result):
             for f in forms:
                 c.statement(f, scope, out)
             return
+        out.emit(f"{result} = None")       # a break in this iteration leaves nil
         value = c.body(forms, scope, out)
     finally:
         scope.loops -= 1

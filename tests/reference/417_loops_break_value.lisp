@@ -1,0 +1,12 @@
+; A loop left with break has the value nil; a loop that runs to its end has its last value.
+(println (loop x '(1 2 3) (if (eq x 2) (break)) x))
+(println (loop x '(1 2 3) x))
+(setq i 0)
+(println (while (< i 5) (+= i 1) (if (eq i 3) (break)) i))
+(setq i 0)
+(println (while (< i 5) (+= i 1) i))
+(println (loopcount 3 (+ 1 2)))
+(println (loopcount 3 (break) 4))
+(println (loop x (range 0 5 1) (check (eq x 3) (break)) (* x 10)))
+(println (mloop (x y) '(1 2) '(3 4) (+ x y)))
+(println (mloop (x y) '(1 2) '(3 4) (if (eq x 2) (break)) (+ x y)))
