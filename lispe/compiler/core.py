@@ -480,9 +480,10 @@ class Compiler:
             check_args(spec, form)
             spec.tail(self, form, scope, out)
             return
-        if head is not None and scope.kind == "function" and head in (scope.name, "self") \
-                and scope.simple_params and len(form) - 1 == len(scope.params) \
-                and head not in self.macros:
+        self_call = (scope.kind == "function" and head in (scope.name, "self")) \
+            or (scope.kind == "lambda" and head == "self")
+        if head is not None and self_call and scope.simple_params \
+                and len(form) - 1 == len(scope.params) and head not in self.macros:
             args = self.args(form[1:], scope, out)
             if args:
                 targets = ", ".join(mangle(p) for p in scope.params)
@@ -592,6 +593,8 @@ class Compiler:
             message = f"Error: Invalid variable name: '{name}' (keyword)"
         elif name in ("nil", "true") or entry.special or is_instruction(name):
             message = f"Error: '{name}' is a reserved keyword."
+        elif any(is_instruction(n) for n in entry.names):       # another name of an instruction
+            message = f"Error: '{entry.name}' is a reserved keyword."
         else:
             message = f"Error: Function '{name}' already declared"   # a library function
         raise LispError(message, name, None, form_line(form))
