@@ -84,6 +84,12 @@ def rho(first, *rest):
             return Integers([len(first)])
         return Integers(shape_of(first) or [0])
     *dims, data = (first, *rest)
+    if isinstance(first, float):           # the original checks the first dimension's type
+        raise LispError("Error: Shape elements are either integers or a list of integers", "rho")
+    if len(rest) == 1 and isinstance(first, _SEQUENCES):    # (rho (integers 2 3) data)
+        dims = [int(d) if isinstance(d, float) else d for d in first]
+        if not dims:
+            raise LispError("Error: Shape elements are either integers or a list of integers", "rho")
     if not isinstance(data, _SEQUENCES):
         raise LispError("Error: last argument should be a list", "rho")
     if is_array(data):
