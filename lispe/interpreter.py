@@ -359,6 +359,8 @@ def python_message(exc):
         return f"Error: Unbound atom: '{demangle(m.group(1)) if m else exc}'"
     if isinstance(exc, MemoryError):
         return "Error: out of memory"
+    if isinstance(exc, TypeError) and str(exc).endswith("object is not callable"):
+        return "Error: Not a function or a data structure"       # the original's words
     if isinstance(exc, (RuntimeError, ValueError)) and "ambiguous" in str(exc):
         return AMBIGUOUS_TRUTH
     return f"Error: {exc}" if str(exc) else f"Error: {type(exc).__name__}"
