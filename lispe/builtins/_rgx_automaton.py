@@ -153,20 +153,29 @@ def build_arc(state, token, kind, common, negated):
     return current
 
 
+def _inside(tokens, i, opener, closers):
+    """(the tokens from tokens[i] up to the closer that ends an element opened just before i,
+    the closer's index); nested openers and closers are inside."""
+    sub, depth = [], 1
+    while i < len(tokens):
+        kind = tokens[i][1]
+        if kind == opener:
+            depth += 1
+        elif kind in closers:
+            depth -= 1
+            if not depth:
+                return sub, i
+        sub.append(tokens[i])
+        i += 1
+    raise BadExpression
+
+
 def _sub_tokens(tokens, i, opener, closers):
     """The tokens of a bracketed element from tokens[i] (the opener) to its closer."""
-    sub, depth = [tokens[i]], 1
-    i += 1
-    while i < len(tokens) and depth:
-        sub.append(tokens[i])
-        if tokens[i][1] == opener:
-            depth += 1
-        elif tokens[i][1] in closers:
-            depth -= 1
-        i += 1
-    if i == len(tokens) or not sub:
+    inner, end = _inside(tokens, i + 1, opener, closers)
+    if end + 1 == len(tokens):
         raise BadExpression
-    return sub, i
+    return [tokens[i], *inner, tokens[end]], end + 1
 
 
 def _ends(state, ret):
@@ -258,18 +267,8 @@ def _build_disjunction(state, i, tokens, common, negated):
 def _build_option(state, i, tokens, common, negated):
     if negated:
         raise BadExpression
-    sub, depth = [], 1
-    while i < len(tokens):
-        kind = tokens[i][1]
-        if kind == OPEN_PAREN:
-            depth += 1
-        elif kind == CLOSE_PAREN:
-            depth -= 1
-            if not depth:
-                break
-        sub.append(tokens[i])
-        i += 1
-    if i == len(tokens) or not sub:
+    sub, i = _inside(tokens, i, OPEN_PAREN, _CLOSERS[OPEN_PAREN])
+    if not sub:
         raise BadExpression
     ret = build(state, 0, sub, None)
     ret.status &= ~END
@@ -281,18 +280,8 @@ def _build_option(state, i, tokens, common, negated):
 
 
 def _build_sequence(state, i, tokens, common):
-    sub, depth = [], 1
-    while i < len(tokens):
-        kind = tokens[i][1]
-        if kind == OPEN_BRACKET:
-            depth += 1
-        elif kind in _CLOSERS[OPEN_BRACKET]:
-            depth -= 1
-            if not depth:
-                break
-        sub.append(tokens[i])
-        i += 1
-    if i == len(tokens) or not sub:
+    sub, i = _inside(tokens, i, OPEN_BRACKET, _CLOSERS[OPEN_BRACKET])
+    if not sub:
         raise BadExpression
     start = State()
     ret = build(start, 0, sub, None)
