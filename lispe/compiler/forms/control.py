@@ -152,10 +152,16 @@ def switch(c, f, scope, out):
 def select(c, f, scope, out):
     result = c.temp()
     out.emit(f"{result} = None")
+    return first_value(c, f, scope, out, result, "{} is None or {} is False")
+
+
+def first_value(c, f, scope, out, result, go_on):
+    """`result` = each argument in turn, while the test `go_on` (a format of the result's
+    name) holds: select and andvalue."""
     writer = out
     for arg in f[1:]:
         writer.emit(f"{result} = {c.expr(arg, scope, writer)}")
-        writer.emit(f"if {result} is None or {result} is False:")
+        writer.emit(f"if {go_on.format(result, result)}:")
         writer = writer.nested()
     return result
 
@@ -197,13 +203,7 @@ def logical(c, f, scope, out, op):
 @form("andvalue", args=(2, None), signature="(andvalue expr...)", always=1,
       doc="The first false value among the expressions (evaluated in order), else the last one.")
 def andvalue(c, f, scope, out):
-    result = c.temp()
-    writer = out
-    for arg in f[1:]:
-        writer.emit(f"{result} = {c.expr(arg, scope, writer)}")
-        writer.emit(f"if {result}:")
-        writer = writer.nested()
-    return result
+    return first_value(c, f, scope, out, c.temp(), "{}")
 
 
 @form("xor", args=(2, 2), signature="(xor a b)", always=None,
